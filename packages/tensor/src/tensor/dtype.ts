@@ -1,0 +1,70 @@
+/**
+ * Element types. `f16` and `bf16` are stored as their 16-bit patterns in a `Uint16Array`;
+ * `u1` … `u8` are unsigned codes packed little-end first into 32-bit words (`Uint32Array`).
+ */
+export type DType = 'f32' | 'f16' | 'bf16' | 'i8' | 'u8' | PackedDType
+
+/** Unsigned codes of 1 to 8 bits packed into 32-bit words. */
+export type PackedDType = 'u1' | 'u2' | 'u3' | 'u4' | 'u5' | 'u6' | 'u7' | 'p8'
+
+/** The typed array that stores a dtype. */
+export type StorageFor<D extends DType> = D extends 'f32'
+  ? Float32Array
+  : D extends 'f16' | 'bf16'
+    ? Uint16Array
+    : D extends 'i8'
+      ? Int8Array
+      : D extends 'u8'
+        ? Uint8Array
+        : Uint32Array
+
+const PACKED: Record<PackedDType, number> = { u1: 1, u2: 2, u3: 3, u4: 4, u5: 5, u6: 6, u7: 7, p8: 8 }
+
+/** True for the packed 1–8-bit dtypes. */
+export function isPackedDType(dtype: DType): dtype is PackedDType {
+  return dtype in PACKED
+}
+
+/** Bits per element of a packed dtype. */
+export function packedBits(dtype: PackedDType): number {
+  return PACKED[dtype]
+}
+
+/** The packed dtype of `bits` bits per code (1–8). */
+export function packedDType(bits: number): PackedDType {
+  if (!Number.isInteger(bits) || bits < 1 || bits > 8) {
+    throw new RangeError(`packedDType: bits must be an integer in 1..8, got ${bits}`)
+  }
+  return (bits === 8 ? 'p8' : `u${bits}`) as PackedDType
+}
+
+/** Bytes per element of an unpacked dtype. */
+export function bytesPerElement(dtype: Exclude<DType, PackedDType>): number {
+  switch (dtype) {
+    case 'f32':
+      return 4
+    case 'f16':
+    case 'bf16':
+      return 2
+    case 'i8':
+    case 'u8':
+      return 1
+  }
+}
+
+/** A zeroed typed array holding `size` elements of `dtype`. */
+export function storageFor<D extends DType>(dtype: D, size: number): StorageFor<D> {
+  if (isPackedDType(dtype))
+    return new Uint32Array(Math.ceil((size * packedBits(dtype)) / 32)) as StorageFor<D>
+  switch (dtype) {
+    case 'f32':
+      return new Float32Array(size) as StorageFor<D>
+    case 'f16':
+    case 'bf16':
+      return new Uint16Array(size) as StorageFor<D>
+    case 'i8':
+      return new Int8Array(size) as StorageFor<D>
+    default:
+      return new Uint8Array(size) as StorageFor<D>
+  }
+}

@@ -1,0 +1,19 @@
+import { fileURLToPath } from 'node:url'
+import { defineProject } from 'vitest/config'
+
+const fastCheckSetup = fileURLToPath(new URL('./fast-check-setup.ts', import.meta.url))
+
+/**
+ * The vitest project of one package: its tests under `test/`, fast-check configured from the environment.
+ * `timeoutMs` raises the per-test limit for packages whose tests run the embedded model.
+ */
+export function packageProject(name: string, options: { timeoutMs?: number } = {}) {
+  return defineProject({
+    test: {
+      name,
+      include: ['test/**/*.test.ts'],
+      setupFiles: [fastCheckSetup],
+      testTimeout: options.timeoutMs ?? 30_000,
+    },
+  })
+}
