@@ -1,6 +1,8 @@
 /**
  * Element types. `f16` and `bf16` are stored as their 16-bit patterns in a `Uint16Array`;
- * `u1` … `u8` are unsigned codes packed little-end first into 32-bit words (`Uint32Array`).
+ * `u1` … `p8` are unsigned codes packed into 32-bit words (`Uint32Array`): `floor(32 / bits)` codes per
+ * word, code i of a word in bits `[i·bits, (i+1)·bits)` counted from the least significant bit, so that no
+ * code straddles two words (3-bit codes: 10 per word, 2 bits unused). The CPU and WGSL kernels share it.
  */
 export type DType = 'f32' | 'f16' | 'bf16' | 'i8' | 'u8' | PackedDType
 
@@ -36,6 +38,16 @@ export function packedDType(bits: number): PackedDType {
     throw new RangeError(`packedDType: bits must be an integer in 1..8, got ${bits}`)
   }
   return (bits === 8 ? 'p8' : `u${bits}`) as PackedDType
+}
+
+/** Codes of `bits` bits held by one 32-bit word. */
+export function codesPerWord(bits: number): number {
+  return Math.floor(32 / bits)
+}
+
+/** 32-bit words that hold `count` packed codes of `bits` bits. */
+export function packedWords(count: number, bits: number): number {
+  return Math.ceil(count / codesPerWord(bits))
 }
 
 /** Bytes per element of an unpacked dtype. */

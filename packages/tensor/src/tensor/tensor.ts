@@ -64,7 +64,7 @@ export class Tensor<D extends DType = DType> {
       throw new RangeError(`Tensor: strides has ${strides.length} axes, shape has ${shape.length}`)
     }
     if (isPackedDType(dtype)) {
-      const words = Math.ceil((sizeOf(shape) * packedBits(dtype)) / 32)
+      const words = packedWords(sizeOf(shape), packedBits(dtype))
       if (data.length < words) {
         throw new RangeError(
           `Tensor: packed ${dtype} of shape [${shape}] needs ${words} words, got ${data.length}`,
@@ -113,7 +113,7 @@ export class Tensor<D extends DType = DType> {
 
   /** Bytes of the storage this view spans when contiguous (packed dtypes count their words). */
   get byteLength(): number {
-    if (isPackedDType(this.dtype)) return Math.ceil((this.size * packedBits(this.dtype)) / 32) * 4
+    if (isPackedDType(this.dtype)) return packedWords(this.size, packedBits(this.dtype)) * 4
     return this.size * bytesPerElement(this.dtype)
   }
 
