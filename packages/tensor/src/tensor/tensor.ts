@@ -3,6 +3,7 @@ import {
   type DType,
   isPackedDType,
   packedBits,
+  packedWords,
   type StorageFor,
   storageFor,
 } from './dtype.js'
