@@ -1,0 +1,79 @@
+import { Rng } from '../random/rng.js'
+import { checkMatrix } from './check.js'
+import { qrF64 } from './householder.js'
+
+/** Options of `lowRankApprox`. */
+export interface LowRankOptions {
+  /** Products with A (each followed by one with Aᵀ); GEAR uses 3. Default 3. */
+  readonly iterations?: number
+  /** Source of the Gaussian start; default `new Rng(0)` so that results repeat. */
+  readonly rng?: Rng
+}
+
+/**
+ * Rank-`rank` approximation `a ≈ left · rightᵀ` by randomized power (subspace) iteration, as GEAR
+ * compresses its quantization residual: start from a Gaussian n × r block Q, then `iterations` times
+ * P = orth(A·Q), Q = Aᵀ·P, orthonormalizing Q between steps but not after the last. So `left` [m, r] has
+ * orthonormal columns and `right` [n, r] = Aᵀ·left, which makes left·rightᵀ the projection of A onto
+ * span(left) (the best approximation with that left basis).
+ *
+ * GEAR's reference orthonormalizes only on its last loop; in exact arithmetic the spans are the same, and
+ * orthonormalizing every step keeps float arithmetic from collapsing the columns onto the top singular
+ * vector. Work is float64, 2·iterations·m·n·r multiply-adds plus QRs of m × r and n × r.
+ *
+ * @example
+ * const { left, right } = lowRankApprox(residual, 64, 128, 4, { iterations: 3, rng: new Rng(7) })
+ * // residual ≈ left [64 × 4] · rightᵀ [4 × 128]
+ */
+export function lowRankApprox(
+  a: Float32Array,
+  m: number,
+  n: number,
+  rank: number,
+  options: LowRankOptions = {},
+): { left: Float32Array; right: Float32Array } {
+  checkMatrix('lowRankApprox', a, m, n)
+  const maxRank = Math.min(m, n)
+  if (!Number.isInteger(rank) || rank < 1 || rank > maxRank) {
+    throw new RangeError(`lowRankApprox: rank must be an integer in [1, min(m, n) = ${maxRank}], got ${rank}`)
+  }
+  const iterations = options.iterations ?? 3
+  if (!Number.isInteger(iterations) || iterations < 1) {
+    throw new RangeError(`lowRankApprox: iterations must be a positive integer, got ${iterations}`)
+  }
+  const rng = options.rng ?? new Rng(0)
+  let q: Float64Array = qrF64(rng.fillNormal(new Float64Array(n * rank)), n, rank).q
+  let p: Float64Array = new Float64Array(m * rank)
+  for (let it = 0; it < iterations; it++) {
+    p = qrF64(multiply(a, q, m, n, rank), m, rank).q
+    q = multiplyTransposed(a, p, m, n, rank)
+    if (it < iterations - 1) q = qrF64(q, n, rank).q
+  }
+  return { left: Float32Array.from(p), right: Float32Array.from(q) }
+}
+
+/** A (m × n) · Q (n × r) in float64. */
+function multiply(a: Float32Array, q: Float64Array, m: number, n: number, r: number): Float64Array {
+  const out = new Float64Array(m * r)
+  for (let i = 0; i < m; i++) {
+    for (let j = 0; j < n; j++) {
+      const x = a[i * n + j]!
+      if (x === 0) continue
+      for (let c = 0; c < r; c++) out[i * r + c]! += x * q[j * r + c]!
+    }
+  }
+  return out
+}
+
+/** Aᵀ (n × m) · P (m × r) in float64, reading A by rows. */
+function multiplyTransposed(a: Float32Array, p: Float64Array, m: number, n: number, r: number): Float64Array {
+  const out = new Float64Array(n * r)
+  for (let i = 0; i < m; i++) {
+    for (let j = 0; j < n; j++) {
+      const x = a[i * n + j]!
+      if (x === 0) continue
+      for (let c = 0; c < r; c++) out[j * r + c]! += x * p[i * r + c]!
+    }
+  }
+  return out
+}
