@@ -1,0 +1,135 @@
+import type { KVPolicy, SlotPlan, SlotView } from '@kv/tensor/contracts'
+import { PlanScratch } from '../shared/select.js'
+import { checkInRange, checkInteger, checkKnownKeys } from '../shared/validate.js'
+import { d2oLayerRatios, PrefillAttention } from './layer-budgets.js'
+import { planD2O } from './merge-plan.js'
+
+/** Options of {@link d2o}. */
+export interface D2OOptions {
+  /** Heavy-hitter share of the prompt, in [0, 1]. Default 0.1. */
+  readonly heavy?: number
+  /** Recent share of the prompt, in [0, 1]. Default 0.1. */
+  readonly recent?: number
+  /** Heavy hitters per layer on average, in tokens (turned into a share of the prompt at the first plan). */
+  readonly heavyTokens?: number
+  /** Recent tokens per layer on average, in tokens. */
+  readonly recentTokens?: number
+  /** Weight of the previous threshold in the EMA. Default 0.5. */
+  readonly alpha?: number
+  /** Weight of this step's mean best similarity in the EMA. Default 0.5. */
+  readonly beta?: number
+  /** Layers never compressed; negative counts from the end. Default [0, 1, -1]. */
+  readonly protectLayers?: readonly number[]
+  /** First tokens always kept (the reference protects 4). Default 4. */
+  readonly sinks?: number
+}
+
+/** D2O with its layer ratios exposed once fixed (after the first plan). */
+export interface D2OPolicy extends KVPolicy {
+  /** Per-layer share of the prompt kept (1 for protected layers); null until the first plan. */
+  layerRatios(): Float64Array | null
+}
+
+/**
+ * D2O, Dynamic Discriminative Operations (Wan et al., 2024). Layer level: the prefill attention seen through
+ * `observe` gives each layer a variance score and a budget `clamp(softmax(−score) × L × ρ, 0.01, 1)` of the
+ * prompt (split heavy : recent), fixed at the first plan; layers 0, 1 and the last are not compressed.
+ * Token level: H2O selection inside that budget, and evicted keys merged into their cosine-nearest kept
+ * key when the similarity clears an EMA threshold (see {@link planD2O}).
+ *
+ * @example
+ * const policy = d2o({ heavy: 0.1, recent: 0.1, alpha: 0.5, beta: 0.5 })
+ * // runtime: observe(layer, head, weights, count) during the prompt, then plan(view) per layer and head
+ */
+export function d2o(options: D2OOptions = {}): D2OPolicy {
+  checkKnownKeys('d2o', options, [
+    'heavy',
+    'recent',
+    'heavyTokens',
+    'recentTokens',
+    'alpha',
+    'beta',
+    'protectLayers',
+    'sinks',
+  ])
+  const heavy = checkInRange('d2o', 'heavy', options.heavy ?? 0.1, 0, 1)
+  const recent = checkInRange('d2o', 'recent', options.recent ?? 0.1, 0, 1)
+  const heavyTokens =
+    options.heavyTokens === undefined ? undefined : checkInteger('d2o', 'heavyTokens', options.heavyTokens, 0)
+  const recentTokens =
+    options.recentTokens === undefined
+      ? undefined
+      : checkInteger('d2o', 'recentTokens', options.recentTokens, 0)
+  const alpha = checkInRange('d2o', 'alpha', options.alpha ?? 0.5, 0, 1)
+  const beta = checkInRange('d2o', 'beta', options.beta ?? 0.5, 0, 1)
+  const sinks = checkInteger('d2o', 'sinks', options.sinks ?? 4, 0)
+  const protect = options.protectLayers ?? [0, 1, -1]
+  if (!Array.isArray(protect)) throw new TypeError('d2o: protectLayers must be an array of layer indices')
+  for (const [i, l] of protect.entries()) checkInteger('d2o', `protectLayers[${i}]`, Math.abs(l), 0)
+  if (heavyTokens === undefined && recentTokens === undefined && heavy + recent === 0) {
+    throw new RangeError('d2o: heavy + recent must be > 0, got 0')
+  }
+
+  const prefill = new PrefillAttention()
+  const scratch = new PlanScratch()
+  let ratios: Float64Array | null = null
+  let protectedLayer: Uint8Array = new Uint8Array(0)
+  let heavyShare = 0
+  let recentShare = 0
+  let promptLength = 0
+  let thresholds: Float64Array = new Float64Array(0)
+  let numHeads = 0
+
+  function fixBudgets(view: SlotView): void {
+    promptLength = view.position + 1
+    heavyShare = heavyTokens === undefined ? heavy : heavyTokens / promptLength
+    recentShare = recentTokens === undefined ? recent : recentTokens / promptLength
+    const rho = heavyShare + recentShare
+    const result = d2oLayerRatios(prefill.layerScores(view), { rho, protect })
+    ratios = result.ratios
+    protectedLayer = new Uint8Array(view.numLayers)
+    for (const p of protect) {
+      const l = p < 0 ? view.numLayers + p : p
+      if (l >= 0 && l < view.numLayers) protectedLayer[l] = 1
+    }
+    numHeads = view.numHeads
+    thresholds = new Float64Array(view.numLayers * view.numHeads).fill(Number.NaN)
+    prefill.clear()
+  }
+
+  return {
+    name: `d2o(heavy=${heavyTokens ?? heavy}, recent=${recentTokens ?? recent}, alpha=${alpha}, beta=${beta})`,
+    needsAttention: true,
+    positionMode: 'original',
+    observe(layer, head, weights, count) {
+      if (ratios === null) prefill.add(layer, head, weights, count)
+    },
+    plan(view: SlotView): SlotPlan | null {
+      if (ratios === null) fixBudgets(view)
+      if (protectedLayer[view.layer] === 1) return null
+      const ratio = ratios![view.layer]!
+      const rho = heavyShare + recentShare
+      const scale = rho > 0 ? (promptLength * ratio) / rho : 0
+      const budget = {
+        sinks,
+        heavy: Math.max(0, Math.floor(scale * heavyShare) - sinks),
+        recent: Math.floor(scale * recentShare),
+      }
+      const slot = view.layer * numHeads + view.head
+      const previous = thresholds[slot]!
+      const step = planD2O(
+        view,
+        budget,
+        { alpha, beta, value: Number.isNaN(previous) ? null : previous },
+        scratch,
+      )
+      if (step.threshold !== null) thresholds[slot] = step.threshold
+      return step.plan
+    },
+    layerRatios: () => ratios,
+    reset() {
+      ratios = null
+      prefill.clear()
+    },
+  }
+}
