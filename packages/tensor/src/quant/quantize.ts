@@ -1,0 +1,180 @@
+import {
+  checkQuantizeOptions,
+  checkShape,
+  packedWords,
+  type QuantizedBlock,
+  type QuantizeOptions,
+  scaleCount,
+  throwNonFinite,
+} from './block.js'
+import {
+  bitsOf,
+  keyRange,
+  keyRangeColumns,
+  keyToFloat,
+  MAX_FINITE_KEY,
+  MIN_FINITE_KEY,
+  nextUpF32,
+} from './minmax.js'
+import { packAlignedGroup, packAlignedRow } from './pack-group.js'
+
+const WHERE = 'quantizeAffine'
+
+/**
+ * The float32 scale of a group, rounded up so that `(max − min) / scale ≤ 2^bits − 1` holds exactly and no
+ * code needs clamping. RangeError when it overflows float32 (only possible at 1 bit, range > 3.4e38).
+ */
+function groupScale(min: number, max: number, maxCode: number, bits: number): number {
+  // max − min of float32 inputs never overflows in float64; only the float32 scale can.
+  const range = max - min
+  let scale = Math.fround(range / maxCode)
+  if (scale * maxCode < range) scale = nextUpF32(scale)
+  if (scale === Number.POSITIVE_INFINITY) {
+    throw new RangeError(
+      `${WHERE}: group range max − min = ${range} overflows a float32 scale at ${bits} bit(s); use bits ≥ 2`,
+    )
+  }
+  return scale
+}
+
+/**
+ * Asymmetric affine (min/scale) round-to-nearest quantization of a row-major `[rows, cols]` block in
+ * groups along `axis`: `scale = (max − min) / (2^bits − 1)` (rounded up to float32),
+ * `code = round((x − min) / scale)`, so every element is reconstructed within `scale / 2` (plus float32
+ * rounding); a constant group has scale 0 and is reconstructed exactly. Codes are packed as they are
+ * computed, in row-major element order. Throws on NaN or ±Infinity, naming the index.
+ *
+ * @example
+ * const q = quantizeAffine(keys, 64, 128, { bits: 4, groupSize: 32, axis: 'column' })
+ * dequantizeAffine(q) // ≈ keys
+ */
+export function quantizeAffine(
+  data: Float32Array,
+  rows: number,
+  cols: number,
+  options: QuantizeOptions,
+): QuantizedBlock {
+  checkQuantizeOptions(WHERE, options)
+  checkShape(WHERE, data.length, rows, cols)
+  const { bits, groupSize, axis } = options
+  const codes = new Uint32Array(packedWords(rows * cols, bits))
+  const n = scaleCount(rows, cols, groupSize, axis)
+  const scales = new Float32Array(n)
+  const mins = new Float32Array(n)
+  if (axis === 'row') quantizeRowGroups(data, rows, cols, bits, groupSize, codes, scales, mins)
+  else quantizeColumnGroups(data, rows, cols, bits, groupSize, codes, scales, mins)
+  return { rows, cols, bits, groupSize, axis, codes, scales, mins }
+}
+
+const range = new Int32Array(2)
+
+function quantizeRowGroups(
+  data: Float32Array,
+  rows: number,
+  cols: number,
+  bits: number,
+  groupSize: number,
+  codes: Uint32Array,
+  scales: Float32Array,
+  mins: Float32Array,
+): void {
+  const maxCode = (1 << bits) - 1
+  const perWord = Math.floor(32 / bits)
+  const keys = bitsOf(data)
+  const aligned = perWord % 4 === 0 && groupSize % perWord === 0 && cols % perWord === 0
+  let word = 0
+  let shift = 0
+  let filled = 0
+  let s = 0
+  for (let r = 0; r < rows; r++) {
+    const rowEnd = (r + 1) * cols
+    for (let start = r * cols; start < rowEnd; start += groupSize, s++) {
+      const end = Math.min(rowEnd, start + groupSize)
+      keyRange(keys, start, end, range)
+      if (range[0]! < MIN_FINITE_KEY || range[1]! > MAX_FINITE_KEY) throwNonFinite(WHERE, data, cols)
+      const min = keyToFloat(range[0]!)
+      const scale = groupScale(min, keyToFloat(range[1]!), maxCode, bits)
+      const inv = scale > 0 ? 1 / scale : 0
+      scales[s] = scale
+      mins[s] = min
+      if (aligned) {
+        packAlignedGroup(data, start, end, min, inv, bits, codes)
+        continue
+      }
+      let w = Math.floor(start / perWord)
+      for (let i = start; i < end; i++) {
+        word |= (((data[i]! - min) * inv + 0.5) | 0) << shift
+        shift += bits
+        if (++filled === perWord) {
+          codes[w++] = word
+          word = 0
+          shift = 0
+          filled = 0
+        }
+      }
+      if (filled > 0) codes[w] = word
+    }
+  }
+}
+
+let scratch = new Float64Array(0)
+let keyScratch = new Int32Array(0)
+
+function quantizeColumnGroups(
+  data: Float32Array,
+  rows: number,
+  cols: number,
+  bits: number,
+  groupSize: number,
+  codes: Uint32Array,
+  scales: Float32Array,
+  mins: Float32Array,
+): void {
+  const maxCode = (1 << bits) - 1
+  const perWord = Math.floor(32 / bits)
+  if (scratch.length < 2 * cols) scratch = new Float64Array(2 * cols)
+  if (keyScratch.length < 2 * cols) keyScratch = new Int32Array(2 * cols)
+  const lo = scratch.subarray(0, cols)
+  const inv = scratch.subarray(cols, 2 * cols)
+  const loKeys = keyScratch.subarray(0, cols)
+  const hiKeys = keyScratch.subarray(cols, 2 * cols)
+  const keys = bitsOf(data)
+  // Every row starts on a word boundary when cols is a whole number of words.
+  const aligned = perWord % 4 === 0 && cols % perWord === 0
+  let word = 0
+  let shift = 0
+  let filled = 0
+  let w = 0
+  for (let r0 = 0, g = 0; r0 < rows; r0 += groupSize, g++) {
+    const r1 = Math.min(rows, r0 + groupSize)
+    loKeys.fill(0x7fffffff)
+    hiKeys.fill(-0x80000000)
+    for (let r = r0; r < r1; r++) keyRangeColumns(keys, r * cols, cols, loKeys, hiKeys)
+    for (let c = 0, s = g * cols; c < cols; c++, s++) {
+      if (loKeys[c]! < MIN_FINITE_KEY || hiKeys[c]! > MAX_FINITE_KEY) throwNonFinite(WHERE, data, cols)
+      const min = keyToFloat(loKeys[c]!)
+      const scale = groupScale(min, keyToFloat(hiKeys[c]!), maxCode, bits)
+      scales[s] = scale
+      mins[s] = min
+      lo[c] = min
+      inv[c] = scale > 0 ? 1 / scale : 0
+    }
+    for (let r = r0; r < r1; r++) {
+      if (aligned) {
+        packAlignedRow(data, r * cols, cols, lo, inv, bits, codes)
+        continue
+      }
+      for (let c = 0, i = r * cols; c < cols; c++, i++) {
+        word |= (((data[i]! - lo[c]!) * inv[c]! + 0.5) | 0) << shift
+        shift += bits
+        if (++filled === perWord) {
+          codes[w++] = word
+          word = 0
+          shift = 0
+          filled = 0
+        }
+      }
+    }
+  }
+  if (filled > 0) codes[w] = word
+}

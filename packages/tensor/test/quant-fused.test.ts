@@ -1,0 +1,102 @@
+import fc from 'fast-check'
+import { describe, expect, it } from 'vitest'
+import { dequantizeAccumulate, dequantizeAffine, dequantizeDot, quantizeAffine } from '../src/index.js'
+import { blockCase } from './quant-arbitraries.js'
+
+/** Fused and reference sums differ only by summation order: a few float32 ulps of Σ|terms|. */
+const FUSED_TOLERANCE = (absSum: number) => absSum * 2 ** -18 + 2 ** -140
+
+function vector(length: number, seed: number): Float32Array {
+  const v = new Float32Array(length)
+  let state = seed | 1
+  for (let i = 0; i < length; i++) {
+    state = (Math.imul(state, 1103515245) + 12345) | 0
+    v[i] = ((state >>> 8) / 0x1000000) * 2 - 1
+  }
+  return v
+}
+
+describe('dequantizeDot', () => {
+  it('equals dequantize-then-dot for both axes', () => {
+    fc.assert(
+      fc.property(
+        blockCase(),
+        fc.integer({ min: 1, max: 1e9 }),
+        fc.integer({ min: 0, max: 3 }),
+        (b, seed, offset) => {
+          const q = quantizeAffine(b.data, b.rows, b.cols, b)
+          const query = vector(b.cols, seed)
+          const out = new Float32Array(offset + b.rows).fill(Number.NaN)
+          dequantizeDot(q, query, out, offset)
+          const full = dequantizeAffine(q)
+          for (let r = 0; r < b.rows; r++) {
+            let sum = 0
+            let abs = 0
+            for (let c = 0; c < b.cols; c++) {
+              sum += query[c]! * full[r * b.cols + c]!
+              abs += Math.abs(query[c]! * full[r * b.cols + c]!) + Math.abs(query[c]! * q.mins[0]!)
+            }
+            const budget = FUSED_TOLERANCE(abs + Math.abs(sum)) + 1e-30 * Math.abs(sum)
+            if (
+              !(
+                Math.abs(out[offset + r]! - sum) <=
+                budget * 16 + FUSED_TOLERANCE(maxAbs(b.data) * b.cols * 4)
+              )
+            ) {
+              throw new Error(`row ${r}: fused ${out[offset + r]} vs ${sum}`)
+            }
+          }
+        },
+      ),
+    )
+  })
+
+  it('checks the output range', () => {
+    const q = quantizeAffine(new Float32Array(6), 2, 3, { bits: 4, groupSize: 2, axis: 'column' })
+    expect(() => dequantizeDot(q, new Float32Array(3), new Float32Array(2), 1)).toThrow(
+      'outOffset 1 + 2 rows overruns out of 2',
+    )
+    expect(() => dequantizeDot(q, new Float32Array(2), new Float32Array(2), 0)).toThrow('query has 2 entries')
+  })
+})
+
+function maxAbs(data: Float32Array): number {
+  let m = 0
+  for (const x of data) m = Math.max(m, Math.abs(x))
+  return m
+}
+
+describe('dequantizeAccumulate', () => {
+  it('adds the weighted rows of the dequantized block, for both axes', () => {
+    fc.assert(
+      fc.property(
+        blockCase(),
+        fc.integer({ min: 1, max: 1e9 }),
+        fc.integer({ min: 0, max: 3 }),
+        (b, seed, offset) => {
+          const q = quantizeAffine(b.data, b.rows, b.cols, b)
+          const weights = vector(offset + b.rows, seed)
+          const start = vector(b.cols, seed + 1)
+          const out = start.slice()
+          dequantizeAccumulate(q, weights, offset, out)
+          const full = dequantizeAffine(q)
+          const scale = maxAbs(b.data) + 1
+          for (let c = 0; c < b.cols; c++) {
+            let sum = start[c]!
+            for (let r = 0; r < b.rows; r++) sum += weights[offset + r]! * full[r * b.cols + c]!
+            const budget = FUSED_TOLERANCE(scale * (b.rows + 1) * 4)
+            if (!(Math.abs(out[c]! - sum) <= budget))
+              throw new Error(`column ${c}: fused ${out[c]} vs ${sum}`)
+          }
+        },
+      ),
+    )
+  })
+
+  it('checks the weight range', () => {
+    const q = quantizeAffine(new Float32Array(6), 2, 3, { bits: 4, groupSize: 2, axis: 'row' })
+    expect(() => dequantizeAccumulate(q, new Float32Array(2), 1, new Float32Array(3))).toThrow(
+      'weightOffset 1 + 2 rows overruns weights of 2',
+    )
+  })
+})
