@@ -1,0 +1,101 @@
+import { Tensor } from '@kv/tensor'
+import type { CachePhase, KVCodec, LayerMerger } from '@kv/tensor/contracts'
+import { float32Codec } from './float32-codec.js'
+import type { HeadStore } from './head-store.js'
+import { MergedCodec } from './merged-codec.js'
+
+/**
+ * Cross-layer merging inside the cache: when both layers of a pair have a block of the same tokens ready
+ * to leave the full-precision window, the merger turns them into one block of directions (encoded once by
+ * the codec) and each layer keeps its magnitudes and its retained rows. Blocks whose tokens differ between
+ * the two layers (different eviction) are stored unmerged.
+ */
+export class LayerPairs {
+  readonly pairs: ReadonlyArray<readonly [number, number]>
+  readonly codec: MergedCodec
+  private readonly paired = new Set<number>()
+  private readonly merger: LayerMerger
+  private stores: HeadStore[][] = []
+  /** Blocks merged and blocks left unmerged because the two layers held different tokens. */
+  merged = 0
+  unmerged = 0
+
+  constructor(merger: LayerMerger, shape: { numLayers: number }, codec: KVCodec | undefined) {
+    this.merger = merger
+    this.pairs = merger.pairs(shape.numLayers)
+    this.codec = new MergedCodec(codec ?? float32Codec())
+    for (const [a, b] of this.pairs) {
+      this.paired.add(a)
+      this.paired.add(b)
+    }
+  }
+
+  /** The head stores of the cache (created after the pairs, with `codec` for paired layers). */
+  attach(stores: HeadStore[][]): void {
+    this.stores = stores
+  }
+
+  /** True when `layer` belongs to a pair (its blocks are flushed by `flush`). */
+  holds(layer: number): boolean {
+    return this.paired.has(layer)
+  }
+
+  flush(phase: CachePhase): void {
+    const { blockTokens, residual } = this.codec
+    for (const [a, b] of this.pairs) {
+      for (let head = 0; head < this.stores[a]!.length; head++) {
+        const storeA = this.stores[a]![head]!
+        const storeB = this.stores[b]![head]!
+        for (;;) {
+          const waiting = Math.min(storeA.rawKeys.count, storeB.rawKeys.count)
+          const take =
+            phase === 'prefill' ? waiting - residual : waiting >= residual + blockTokens ? blockTokens : 0
+          if (take <= 0 || !samePositions(storeA, storeB, take)) break
+          this.mergeBlock(storeA, storeB, take, phase)
+          if (phase === 'prefill') break
+        }
+        if (
+          storeA.rawKeys.count > residual + 2 * blockTokens ||
+          storeB.rawKeys.count > residual + 2 * blockTokens
+        ) {
+          this.unmerged++
+          storeA.flush(phase)
+          storeB.flush(phase)
+        }
+      }
+    }
+  }
+
+  private mergeBlock(storeA: HeadStore, storeB: HeadStore, take: number, phase: CachePhase): void {
+    const headDim = storeA.headDim
+    const sides = (['key', 'value'] as const).map((role) => {
+      const rowsA = (role === 'key' ? storeA.rawKeys : storeA.rawValues).copyRows(0, take)
+      const rowsB = (role === 'key' ? storeB.rawKeys : storeB.rawValues).copyRows(0, take)
+      const merged = this.merger.merge(rowsA, rowsB, take, headDim)
+      const direction = this.codec.inner.encode(Tensor.fromF32(merged.direction, [take, headDim]), {
+        role,
+        phase,
+        layer: storeA.layer,
+        head: storeA.head,
+      })
+      return MergedCodec.sides(this.codec.inner, merged, rowsA, rowsB, take, headDim, direction)
+    })
+    const [keys, values] = sides as [(typeof sides)[0], (typeof sides)[0]]
+    storeA.blocks.push({ keys: keys[0], values: values[0], tokens: take })
+    storeB.blocks.push({ keys: keys[1], values: values[1], tokens: take })
+    for (const store of [storeA, storeB]) {
+      store.rawKeys.dropFront(take)
+      store.rawValues.dropFront(take)
+    }
+    this.merged++
+  }
+}
+
+function samePositions(a: HeadStore, b: HeadStore, take: number): boolean {
+  const firstA = a.encodedCount
+  const firstB = b.encodedCount
+  for (let i = 0; i < take; i++) {
+    if (a.stats.positions[firstA + i] !== b.stats.positions[firstB + i]) return false
+  }
+  return true
+}

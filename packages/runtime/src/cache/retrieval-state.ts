@@ -1,0 +1,174 @@
+import { applyRope, dot, softmax } from '@kv/tensor'
+import type { CachePhase, KeyIndex, KeyRetriever } from '@kv/tensor/contracts'
+import { type AttendRequest, addWeightedRows } from './attention.js'
+import type { HeadStore } from './head-store.js'
+import type { ExtraBytes } from './stats.js'
+
+/** What retrieval did so far: searches made and keys scored by them. */
+export interface RetrievalCounters {
+  searches: number
+  scanned: number
+  /** Keys held by the indexes at each search, summed (for the fraction scanned). */
+  candidates: number
+}
+
+/**
+ * RetrievalAttention inside the cache: per head, the slots outside the static set (the first `sinks`
+ * and the last `window`) are indexed by key; a decode step attends exactly to the static set plus the
+ * `topK` keys the index returns for each query head (one softmax over their union, which equals the
+ * log-sum-exp merge of the two partial softmaxes).
+ */
+export class RetrievalState implements ExtraBytes {
+  readonly counters: RetrievalCounters = { searches: 0, scanned: 0, candidates: 0 }
+  private readonly retriever: KeyRetriever
+  private readonly stores: HeadStore[][]
+  private readonly indexes: KeyIndex[][]
+  private readonly lastIndexed: number[][]
+  private readonly samples: (Float32Array | undefined)[][]
+
+  constructor(retriever: KeyRetriever, stores: HeadStore[][]) {
+    this.retriever = retriever
+    this.stores = stores
+    this.indexes = stores.map((heads, layer) =>
+      heads.map((store, head) => retriever.createIndex(layer, head, store.headDim)),
+    )
+    this.lastIndexed = stores.map((heads) => heads.map(() => -1))
+    this.samples = stores.map((heads) => heads.map(() => undefined))
+  }
+
+  /** Keeps the prompt's rotated queries of a KV head's group as sample queries for building its index. */
+  observeQueries(
+    layer: number,
+    head: number,
+    queries: Float32Array,
+    tokens: number,
+    numHeads: number,
+    headDim: number,
+    group: number,
+  ) {
+    const sample = new Float32Array(tokens * group * headDim)
+    for (let t = 0; t < tokens; t++) {
+      const from = t * numHeads * headDim + head * group * headDim
+      sample.set(queries.subarray(from, from + group * headDim), t * group * headDim)
+    }
+    this.samples[layer]![head] = sample
+  }
+
+  active(layer: number, head: number): boolean {
+    return this.indexes[layer]![head]!.size > 0
+  }
+
+  /** Indexes the slots that have left the window since the last call (all of them at the prompt). */
+  index(layer: number, head: number, phase: CachePhase): void {
+    const store = this.stores[layer]![head]!
+    const { sinks, window } = this.retriever
+    const end = store.count - window
+    let start = end
+    const last = this.lastIndexed[layer]![head]!
+    while (start > sinks && store.stats.positions[start - 1]! > last) start--
+    if (start >= end) return
+    const keys = store.decodeAll('key').subarray(start * store.headDim, end * store.headDim)
+    const ids = store.stats.positions.slice(start, end)
+    const index = this.indexes[layer]![head]!
+    const sample = this.samples[layer]![head]
+    if (phase === 'prefill' && sample && index.size === 0) {
+      index.build(keys, ids, end - start, sample, sample.length / store.headDim)
+      this.samples[layer]![head] = undefined
+    } else {
+      index.add(keys, ids, end - start)
+    }
+    this.lastIndexed[layer]![head] = ids[ids.length - 1]!
+  }
+
+  /** Removes evicted tokens from the index. */
+  forget(layer: number, head: number, positions: Int32Array): void {
+    const last = this.lastIndexed[layer]![head]!
+    const index = this.indexes[layer]![head]!
+    const indexed = positions.filter((p) => p <= last && p >= 0)
+    if (indexed.length > 0 && index.size > 0) {
+      try {
+        index.remove(indexed)
+      } catch {
+        for (const id of indexed) {
+          try {
+            index.remove(Int32Array.of(id))
+          } catch {
+            // a sink or a token never indexed: nothing to remove
+          }
+        }
+      }
+    }
+  }
+
+  attend(request: AttendRequest): void {
+    const { store, queries, group, invFreq, out, scratch } = request
+    const headDim = store.headDim
+    const count = store.count
+    const { sinks, window, topK } = this.retriever
+    const index = this.indexes[store.layer]![store.head]!
+    const keys = store.decodeAll('key')
+    const values = store.decodeAll('value')
+    const positions = store.stats.positions
+    scratch.ensure(group * count, headDim, 0)
+    const weights = scratch.scores.subarray(0, group * count)
+    weights.fill(0)
+    const rotated = scratch.rotated
+    const scale = 1 / Math.sqrt(headDim)
+    const staticEnd = Math.min(sinks, count)
+    const windowStart = Math.max(staticEnd, count - window)
+    for (let g = 0; g < group; g++) {
+      rotated.set(queries.subarray(g * headDim, (g + 1) * headDim))
+      applyRope(rotated, 0, headDim, request.position, invFreq)
+      const found = index.search(rotated, topK)
+      this.counters.searches++
+      this.counters.scanned += found.scanned
+      this.counters.candidates += index.size
+      const slots: number[] = []
+      for (let s = 0; s < staticEnd; s++) slots.push(s)
+      for (const id of found.ids) {
+        const slot = findSlot(positions, count, id)
+        if (slot >= staticEnd && slot < windowStart) slots.push(slot)
+      }
+      for (let s = windowStart; s < count; s++) slots.push(s)
+      const logits = new Float32Array(slots.length)
+      for (let i = 0; i < slots.length; i++)
+        logits[i] = dot(rotated, 0, keys, slots[i]! * headDim, headDim) * scale
+      softmax(logits)
+      for (let i = 0; i < slots.length; i++) weights[g * count + slots[i]!] = logits[i]!
+    }
+    out.fill(0, 0, group * headDim)
+    for (let g = 0; g < group; g++)
+      addWeightedRows(values, 0, weights, g * count, count, headDim, out, g * headDim)
+    if (request.weightsSum) {
+      for (let i = 0; i < count; i++) {
+        let sum = 0
+        for (let g = 0; g < group; g++) sum += weights[g * count + i]!
+        request.weightsSum[i] = sum
+      }
+    }
+  }
+
+  logicalBytes(): number {
+    let bytes = 0
+    for (const heads of this.indexes) for (const index of heads) bytes += index.bytes()
+    return bytes
+  }
+
+  physicalBytes(): number {
+    return this.logicalBytes()
+  }
+}
+
+/** The slot holding original position `id` (positions ascending), or -1. */
+function findSlot(positions: Int32Array, count: number, id: number): number {
+  let lo = 0
+  let hi = count - 1
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1
+    const p = positions[mid]!
+    if (p === id) return mid
+    if (p < id) lo = mid + 1
+    else hi = mid - 1
+  }
+  return -1
+}

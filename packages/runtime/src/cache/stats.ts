@@ -1,0 +1,60 @@
+import type { HeadStore } from './head-store.js'
+
+/** What a cache holds and what it costs (DESIGN.md section 4). */
+export interface CacheStats {
+  /** Tokens held, `[layer][kvHead]`. */
+  readonly tokens: number[][]
+  readonly totalTokens: number
+  /** Everything the methods store: data, scales, zero points, factors, outliers and indices, metadata. */
+  readonly logicalBytes: number
+  /** Bytes of the typed arrays allocated for the cache right now. */
+  readonly physicalBytes: number
+  /** Bytes of a float16 cache of the same tokens (2 bytes × headDim × 2 for K and V, per token and head). */
+  readonly float16Bytes: number
+  /** `float16Bytes / physicalBytes`: above 1 the cache is smaller than float16. */
+  readonly ratio: number
+}
+
+/** Something beside the head stores that holds cache bytes (merged layer pairs, key indexes). */
+export interface ExtraBytes {
+  logicalBytes(): number
+  physicalBytes(): number
+  /** Tokens held outside the head stores, per `[layer][head]` (merged rows). */
+  addTokens?(tokens: number[][]): void
+}
+
+/** Sums the head stores and the extras into `CacheStats`. */
+export function collectStats(stores: HeadStore[][], ...extras: (ExtraBytes | undefined)[]): CacheStats {
+  const tokens = stores.map((heads) => heads.map((store) => store.count))
+  let logicalBytes = 0
+  let physicalBytes = 0
+  let float16Bytes = 0
+  for (const heads of stores) {
+    for (const store of heads) {
+      logicalBytes += store.logicalBytes()
+      physicalBytes += store.physicalBytes()
+    }
+  }
+  for (const extra of extras) {
+    if (!extra) continue
+    logicalBytes += extra.logicalBytes()
+    physicalBytes += extra.physicalBytes()
+    extra.addTokens?.(tokens)
+  }
+  let totalTokens = 0
+  for (let layer = 0; layer < stores.length; layer++) {
+    for (let head = 0; head < stores[layer]!.length; head++) {
+      const held = tokens[layer]![head]!
+      totalTokens += held
+      float16Bytes += held * stores[layer]![head]!.headDim * 2 * 2
+    }
+  }
+  return {
+    tokens,
+    totalTokens,
+    logicalBytes,
+    physicalBytes,
+    float16Bytes,
+    ratio: physicalBytes === 0 ? 0 : float16Bytes / physicalBytes,
+  }
+}

@@ -1,0 +1,70 @@
+import { Rng, softmax, topK } from '@kv/tensor'
+import type { KVCache } from '../cache/kv-cache.js'
+import type { Model } from './model.js'
+
+export interface GenerateOptions {
+  /** The cache to decode into; it must be empty (the prompt is prefilled into it). */
+  readonly cache: KVCache
+  readonly maxTokens: number
+  /** 0 (default) picks the most likely token; above 0 samples from the tempered distribution. */
+  readonly temperature?: number
+  /** Sample among the `topK` most likely tokens only (default 40 when sampling). */
+  readonly topK?: number
+  readonly seed?: number
+  /** Stop at the end-of-sequence token (default true). */
+  readonly stopAtEos?: boolean
+  /** Called with every generated token id. */
+  readonly onToken?: (token: number) => void
+}
+
+/** Picks the next token from logits: greedy at temperature 0, otherwise top-k sampling. */
+export function pickToken(logits: Float32Array, temperature: number, k: number, rng: Rng): number {
+  if (temperature <= 0) {
+    let best = 0
+    for (let i = 1; i < logits.length; i++) if (logits[i]! > logits[best]!) best = i
+    return best
+  }
+  const candidates = topK(logits, Math.min(k, logits.length))
+  const weights = Float32Array.from(candidates, (i) => logits[i]! / temperature)
+  softmax(weights)
+  let u = rng.uniform()
+  for (let i = 0; i < candidates.length; i++) {
+    u -= weights[i]!
+    if (u <= 0) return candidates[i]!
+  }
+  return candidates[candidates.length - 1]!
+}
+
+/**
+ * Prefills the prompt (after the BOS token) and streams decoded text, piece by piece, as tokens are
+ * generated. Text is emitted only where it decodes to complete characters.
+ */
+export async function* generate(
+  model: Model,
+  prompt: string,
+  options: GenerateOptions,
+): AsyncGenerator<string> {
+  const { cache, maxTokens } = options
+  if (!Number.isInteger(maxTokens) || maxTokens < 0) {
+    throw new RangeError(`generate: maxTokens must be a non-negative integer, got ${maxTokens}`)
+  }
+  const temperature = options.temperature ?? 0
+  const rng = new Rng(options.seed ?? 0)
+  const prompted = [model.config.bosTokenId, ...model.tokenizer.encode(prompt)]
+  let logits = model.prefill(prompted, cache, { lastOnly: true })
+  const generated: number[] = []
+  let emitted = ''
+  for (let i = 0; i < maxTokens; i++) {
+    const token = pickToken(logits, temperature, options.topK ?? 40, rng)
+    if (token === model.config.eosTokenId && options.stopAtEos !== false) break
+    generated.push(token)
+    options.onToken?.(token)
+    const text = model.tokenizer.decode(generated)
+    if (!text.endsWith('\uFFFD') && text.length > emitted.length) {
+      yield text.slice(emitted.length)
+      emitted = text
+    }
+    if (i + 1 < maxTokens) logits = model.step(token, cache)
+    await Promise.resolve()
+  }
+}

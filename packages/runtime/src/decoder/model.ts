@@ -1,0 +1,140 @@
+import { ropeInvFreq } from '@kv/tensor'
+import { type CacheOptions, KVCache } from '../cache/kv-cache.js'
+import type { LlamaConfig } from '../model/config.js'
+import type { TextTokenizer } from '../model/tokenizer.js'
+import type { LlamaWeights } from '../model/weights.js'
+import { DecodeBuffers } from './decode-buffers.js'
+import { decodeLayer } from './decode-layer.js'
+import { type GenerateOptions, generate } from './generate.js'
+import { finalLogits, finalLogitsRows } from './logits.js'
+import { type PromptTrace, promptLayer } from './prompt-layer.js'
+
+/**
+ * A Llama-family decoder on the CPU: batched prompt processing and token-by-token decoding through a
+ * composable `KVCache`, grouped-query attention, RoPE (Hugging Face convention), tied embeddings.
+ */
+export class Model {
+  readonly config: LlamaConfig
+  readonly weights: LlamaWeights
+  readonly tokenizer: TextTokenizer
+  /** The checkpoint folder. */
+  readonly path: string
+  readonly invFreq: Float32Array
+  private decodeBuffers: DecodeBuffers | undefined
+
+  constructor(config: LlamaConfig, weights: LlamaWeights, tokenizer: TextTokenizer, path: string) {
+    this.config = config
+    this.weights = weights
+    this.tokenizer = tokenizer
+    this.path = path
+    this.invFreq = ropeInvFreq(config.headDim, config.ropeTheta)
+  }
+
+  /**
+   * A cache for one sequence, composed from optional plug-ins; an impossible combination is refused
+   * with an error that names the parts.
+   *
+   * @example
+   * const cache = model.createCache({ policy: streamingLLM({ sinks: 4, window: 508 }), codec: uniform({ bits: 4 }) })
+   */
+  createCache(options: CacheOptions = {}): KVCache {
+    const { numLayers, numKVHeads, numHeads, headDim, maxPositions, ropeTheta } = this.config
+    return new KVCache(
+      {
+        numLayers,
+        numKVHeads,
+        numHeads,
+        headDim,
+        maxPositions,
+        ropeTheta,
+        backendAttention: true,
+        backend: 'cpu',
+      },
+      options,
+    )
+  }
+
+  private checkTokens(tokens: ArrayLike<number>, where: string): void {
+    const vocab = this.config.vocabSize
+    for (let i = 0; i < tokens.length; i++) {
+      const token = tokens[i]!
+      if (!Number.isInteger(token) || token < 0 || token >= vocab) {
+        throw new RangeError(`${where}: token[${i}] = ${token} is outside the vocabulary [0, ${vocab})`)
+      }
+    }
+  }
+
+  /**
+   * Runs a prompt through an empty cache in one batch and returns the logits of every position,
+   * `[tokens, vocab]` (or only the last row with `lastOnly`). The cache then plans and compresses
+   * (phase `prefill`).
+   */
+  prefill(
+    tokens: ArrayLike<number>,
+    cache: KVCache,
+    options: { lastOnly?: boolean; trace?: PromptTrace } = {},
+  ): Float32Array {
+    this.checkTokens(tokens, 'prefill')
+    if (tokens.length === 0) throw new RangeError('prefill: the prompt is empty')
+    if (cache.length !== 0)
+      throw new RangeError(`prefill: the cache already holds ${cache.length} tokens; use step()`)
+    const { hiddenSize } = this.config
+    const count = tokens.length
+    const hidden = new Float32Array(count * hiddenSize)
+    for (let t = 0; t < count; t++) {
+      hidden.set(
+        this.weights.embedding.subarray(tokens[t]! * hiddenSize, (tokens[t]! + 1) * hiddenSize),
+        t * hiddenSize,
+      )
+    }
+    const positions = Int32Array.from({ length: count }, (_, t) => t)
+    const runs = layerMasks(cache, positions, this.config.numLayers)
+    for (let layer = 0; layer < this.config.numLayers; layer++) {
+      promptLayer(this, layer, hidden, positions, runs[layer]!, cache, options.trace)
+    }
+    cache.length = count
+    cache.endStep('prefill')
+    if (options.lastOnly)
+      return finalLogits(this, hidden.subarray((count - 1) * hiddenSize, count * hiddenSize))
+    return finalLogitsRows(this, hidden, count)
+  }
+
+  /** Decodes one token at the next position of `cache` and returns the next-token logits `[vocab]`. */
+  step(token: number, cache: KVCache): Float32Array {
+    this.checkTokens([token], 'step')
+    this.decodeBuffers ??= new DecodeBuffers(this.config)
+    const buffers = this.decodeBuffers
+    const position = cache.length
+    const { hiddenSize, numLayers } = this.config
+    buffers.hidden.set(this.weights.embedding.subarray(token * hiddenSize, (token + 1) * hiddenSize))
+    const mask = buffers.layerMask
+    if (cache.options.exit) cache.options.exit.layers(position, numLayers, mask)
+    else mask.fill(1)
+    for (let layer = 0; layer < numLayers; layer++) {
+      if (mask[layer]) decodeLayer(this, layer, position, cache, buffers)
+    }
+    cache.length = position + 1
+    cache.endStep('decode')
+    return finalLogits(this, buffers.hidden)
+  }
+
+  /** Streams generated text; see `GenerateOptions`. */
+  generate(prompt: string, options: GenerateOptions): AsyncGenerator<string> {
+    return generate(this, prompt, options)
+  }
+}
+
+/** For each layer, which prompt rows run it (all, unless an exit schedule skips some). */
+function layerMasks(cache: KVCache, positions: Int32Array, numLayers: number): (Int32Array | null)[] {
+  const exit = cache.options.exit
+  if (!exit) return new Array<Int32Array | null>(numLayers).fill(null)
+  const mask = new Uint8Array(numLayers)
+  const rows: number[][] = Array.from({ length: numLayers }, () => [])
+  for (let t = 0; t < positions.length; t++) {
+    exit.layers(positions[t]!, numLayers, mask)
+    for (let layer = 0; layer < numLayers; layer++) if (mask[layer]) rows[layer]!.push(t)
+  }
+  return rows.map((list) => (list.length === positions.length ? null : Int32Array.from(list)))
+}
+
+export type { CacheOptions }
