@@ -80,8 +80,10 @@ export function d2o(options: D2OOptions = {}): D2OPolicy {
   let thresholds: Float64Array = new Float64Array(0)
   let numHeads = 0
 
+  const isProtected = (layer: number, numLayers: number) =>
+    protect.some((p) => (p < 0 ? numLayers + p : p) === layer)
+
   function fixBudgets(view: SlotView): void {
-    promptLength = view.position + 1
     heavyShare = heavyTokens === undefined ? heavy : heavyTokens / promptLength
     recentShare = recentTokens === undefined ? recent : recentTokens / promptLength
     const rho = heavyShare + recentShare
@@ -105,7 +107,14 @@ export function d2o(options: D2OOptions = {}): D2OPolicy {
       if (ratios === null) prefill.add(layer, head, weights, count)
     },
     plan(view: SlotView): SlotPlan | null {
-      if (ratios === null) fixBudgets(view)
+      if (ratios === null) {
+        if (promptLength === 0) promptLength = view.position + 1
+        if (isProtected(view.layer, view.numLayers)) return null
+        // A runtime that plans layer by layer during the prompt has not observed the deeper layers yet:
+        // defer until it has (at the latest, the first decode step).
+        if (view.phase === 'prefill' && !prefill.complete(view)) return null
+        fixBudgets(view)
+      }
       if (protectedLayer[view.layer] === 1) return null
       const ratio = ratios![view.layer]!
       const rho = heavyShare + recentShare
@@ -129,6 +138,7 @@ export function d2o(options: D2OOptions = {}): D2OPolicy {
     layerRatios: () => ratios,
     reset() {
       ratios = null
+      promptLength = 0
       prefill.clear()
     },
   }

@@ -96,6 +96,14 @@ export class PrefillAttention {
     entry.n = Math.max(entry.n, count)
   }
 
+  /** True when every layer and head of the view's shape has been observed. */
+  complete(view: Pick<SlotView, 'numLayers' | 'numHeads'>): boolean {
+    for (let l = 0; l < view.numLayers; l++) {
+      for (let h = 0; h < view.numHeads; h++) if (!this.heads.has(l * 65536 + h)) return false
+    }
+    return true
+  }
+
   /** Per-layer variance scores; throws when a layer or head was never observed. */
   layerScores(view: Pick<SlotView, 'numLayers' | 'numHeads'>): Float64Array {
     const scores = new Float64Array(view.numLayers)
