@@ -1,0 +1,25 @@
+import { type KvGpuContext, KvGpuUnavailableError, requestDevice } from '../src/index.js'
+
+/** One device for a test file, or undefined (with the reason printed) where no adapter can be had. */
+export async function testContext(): Promise<KvGpuContext | undefined> {
+  try {
+    return await requestDevice()
+  } catch (error) {
+    if (error instanceof KvGpuUnavailableError) {
+      console.warn(`kernels-webgpu: GPU tests skipped, no WebGPU adapter: ${error.message}`)
+      return undefined
+    }
+    throw error
+  }
+}
+
+/** Deterministic floats in [-1, 1) from a linear congruential sequence (no Math.random in tests). */
+export function lcgFloats(n: number, seed: number, scale = 1): Float32Array {
+  const out = new Float32Array(n)
+  let s = seed >>> 0
+  for (let i = 0; i < n; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0
+    out[i] = ((s / 4294967296) * 2 - 1) * scale
+  }
+  return out
+}
