@@ -21,6 +21,16 @@ export function svd(
   n: number,
 ): { u: Float32Array; s: Float32Array; v: Float32Array } {
   checkMatrix('svd', a, m, n)
+  const { u, s, v } = svdF64(a, m, n)
+  return { u: Float32Array.from(u), s: Float32Array.from(s), v: Float32Array.from(v) }
+}
+
+/** `svd` in float64 without input checks, for callers inside linalg. */
+export function svdF64(
+  a: ArrayLike<number>,
+  m: number,
+  n: number,
+): { u: Float64Array; s: Float64Array; v: Float64Array } {
   // Jacobi orthogonalizes the rows of w, a k × len matrix whose transpose is a (m ≥ n) or aᵀ (m < n).
   const tall = m >= n
   const k = tall ? n : m
@@ -36,9 +46,9 @@ export function svd(
   const norms = new Float64Array(k)
   for (let j = 0; j < k; j++) norms[j] = Math.sqrt(rowDot(w, j, w, j, len))
   const order = Array.from({ length: k }, (_, j) => j).sort((x, y) => norms[y]! - norms[x]! || x - y)
-  // wVec[j] are the left vectors of the oriented problem, rot rows the right ones.
+  // wVec rows are the left vectors of the oriented problem, rot rows the right ones.
   const wVec = new Float64Array(k * len)
-  const s = new Float32Array(k)
+  const s = new Float64Array(k)
   const largest = norms[order[0]!]!
   for (let c = 0; c < k; c++) {
     const j = order[c]!
@@ -48,8 +58,8 @@ export function svd(
       for (let i = 0; i < len; i++) wVec[c * len + i] = w[j * len + i]! / norm
     } else completeBasis(wVec, c, len)
   }
-  const left = new Float32Array(len * k)
-  const right = new Float32Array(k * k)
+  const left = new Float64Array(len * k)
+  const right = new Float64Array(k * k)
   for (let c = 0; c < k; c++) {
     const j = order[c]!
     for (let i = 0; i < len; i++) left[i * k + c] = wVec[c * len + i]!

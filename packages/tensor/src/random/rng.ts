@@ -19,7 +19,10 @@ export class Rng {
 
   constructor(seed: number) {
     if (!Number.isSafeInteger(seed)) throw new RangeError(`Rng: seed must be a safe integer, got ${seed}`)
-    let s = (seed | 0) ^ Math.floor(seed / 0x100000000)
+    // The low word seeds splitmix32 and the high word is folded into the state, so distinct safe-integer
+    // seeds give distinct states (a determines the low word, then b the high one).
+    let s = seed >>> 0
+    const high = Math.floor(seed / 0x100000000) | 0
     const next = (): number => {
       s = (s + 0x9e3779b9) | 0
       let z = s
@@ -28,9 +31,9 @@ export class Rng {
       return (z ^ (z >>> 16)) >>> 0
     }
     this.a = next()
-    this.b = next()
+    this.b = next() ^ high
     this.c = next()
-    this.d = next()
+    this.d = next() ^ Math.imul(high, 0x9e3779b9)
     for (let i = 0; i < 12; i++) this.nextUint32()
   }
 
