@@ -80,6 +80,17 @@ describe('skipDecodeLayerCounts', () => {
     )
   })
 
+  it('accepts a target within half a layer of the reachable means and refuses one beyond', () => {
+    const nearest = skipDecodeLayerCounts({ speedup: 10, maxLength: 2048, numLayers: 8 })
+    expect(nearest.averageLayers).toBeCloseTo(1 + 7 / 2048, 12)
+    expect(() => skipDecodeLayerCounts({ speedup: 16, maxLength: 2048, numLayers: 8 })).toThrow(
+      /speedup 16 needs a mean of 0.500 of 8 layers over 2048 positions, but even the steepest decay to minLayers 1 gives 1.003/,
+    )
+    expect(() => skipDecodeLayerCounts({ speedup: 2, maxLength: 1, numLayers: 8 })).toThrow(
+      /speedup 2 needs a mean of 4.000 of 8 layers over 1 positions.* gives 8.000/,
+    )
+  })
+
   it('rejects bad options, naming the value', () => {
     const ok = { speedup: 2, maxLength: 64, numLayers: 8 }
     expect(() => skipDecodeLayerCounts({ ...ok, speedup: 0.5 })).toThrow(/speedup must be .* ≥ 1, got 0.5/)

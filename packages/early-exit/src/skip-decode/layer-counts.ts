@@ -25,7 +25,7 @@ export interface SkipDecodePlan {
   readonly slope: number
   /** `counts[p]`: layers run at position p < maxLength, non-increasing, in [minLayers, maxLayers]. */
   readonly counts: Int32Array
-  /** Mean of `counts`, within one layer (in practice within half a layer) of `numLayers / speedup`. */
+  /** Mean of `counts`, within half a layer of `numLayers / speedup`. */
   readonly averageLayers: number
 }
 
@@ -36,9 +36,10 @@ const BISECTION_STEPS = 200
  * The number of layers SkipDecode runs at each position p in [0, maxLength):
  * `n(p) = max(minLayers, round(maxLayers − slope · p))`, a line that starts at `maxLayers` and decays
  * linearly until it meets the `minLayers` floor. The slope is solved by bisection so that the mean of
- * `n` over [0, maxLength) is the closest achievable to `numLayers / speedup` (always within one layer;
- * rounding steps of at most one layer make it within half a layer when the target lies between the flat
- * schedule's mean, `maxLayers`, and the steepest one's, `minLayers + (maxLayers − minLayers)/maxLength`).
+ * `n` over [0, maxLength) is the closest achievable to `numLayers / speedup`. Rounding moves the mean in
+ * steps of less than one layer, so it lands within half a layer of any target between the steepest
+ * schedule's mean, `minLayers + (maxLayers − minLayers)/maxLength`, and the flat one's, `maxLayers`; a target
+ * more than half a layer outside that range is refused with a RangeError that gives the numbers.
  *
  * @example
  * skipDecodeLayerCounts({ speedup: 2, maxLength: 8, numLayers: 8 })
@@ -78,7 +79,7 @@ export function skipDecodeLayerCounts(options: SkipDecodeOptions): SkipDecodePla
     slope = meanLow - target < target - meanHigh ? low : high
   }
   const averageLayers = fillCounts(counts, maxLayers, minLayers, slope)
-  if (Math.abs(averageLayers - target) > 1) {
+  if (Math.abs(averageLayers - target) > 0.5) {
     const why =
       averageLayers > target ? `even the steepest decay to minLayers ${minLayers}` : `maxLayers ${maxLayers}`
     throw new RangeError(
