@@ -1,3 +1,7 @@
+/** Growth factor of the storage, and the rows always allocated: slack stays under a quarter of the rows held. */
+const GROWTH = 1.25
+const MIN_ROWS = 8
+
 /**
  * Full-precision rows of one head (the cache's recent window, or every token without a codec), in a
  * growable Float32Array. Removing the oldest rows only advances `start`; the storage is compacted or
@@ -9,7 +13,7 @@ export class RawRows {
   private start = 0
   count = 0
 
-  constructor(width: number, capacityRows = 16) {
+  constructor(width: number, capacityRows = MIN_ROWS) {
     this.width = width
     this.buffer = new Float32Array(width * capacityRows)
   }
@@ -33,7 +37,7 @@ export class RawRows {
     if (needed <= this.buffer.length / 2) {
       this.buffer.copyWithin(0, this.offset, this.offset + this.count * this.width)
     } else {
-      const grown = new Float32Array(Math.max(needed * 2, this.width * 16))
+      const grown = new Float32Array(Math.max(Math.ceil(needed * GROWTH), this.width * MIN_ROWS))
       grown.set(this.buffer.subarray(this.offset, this.offset + this.count * this.width))
       this.buffer = grown
     }
@@ -86,8 +90,8 @@ export class RawRows {
 
   private shrinkIfSparse(): void {
     const used = this.count * this.width
-    if (this.buffer.length > this.width * 64 && used < this.buffer.length / 4) {
-      const shrunk = new Float32Array(Math.max(used * 2, this.width * 16))
+    if (this.buffer.length > this.width * MIN_ROWS && used < this.buffer.length / 2) {
+      const shrunk = new Float32Array(Math.max(Math.ceil(used * GROWTH), this.width * MIN_ROWS))
       shrunk.set(this.buffer.subarray(this.offset, this.offset + used))
       this.buffer = shrunk
       this.start = 0

@@ -1,5 +1,8 @@
 import { matmul, matmulTransB, softmax } from '@kv/tensor'
 
+/** Query rows per block of the causal prompt attention. */
+const ROW_BLOCK = 128
+
 /** Scratch of the prompt's causal attention, reused across layers. */
 export interface PromptAttentionBuffers {
   qHead: Float32Array
@@ -14,7 +17,7 @@ export function promptAttentionBuffers(tokens: number, headDim: number): PromptA
     qHead: new Float32Array(tokens * headDim),
     kHead: new Float32Array(tokens * headDim),
     vHead: new Float32Array(tokens * headDim),
-    scores: new Float32Array(tokens * tokens),
+    scores: new Float32Array(Math.min(tokens, ROW_BLOCK) * tokens),
     outHead: new Float32Array(tokens * headDim),
   }
 }
@@ -55,6 +58,7 @@ export function promptAttention(
   const kvWidth = numKVHeads * headDim
   const scale = 1 / Math.sqrt(headDim)
   const { qHead, kHead, vHead, scores, outHead } = buffers
+  const full = onWeights ? new Float32Array(tokens * tokens) : undefined
   for (let kvHead = 0; kvHead < numKVHeads; kvHead++) {
     gatherHead(k, tokens, kvWidth, kvHead * headDim, headDim, kHead)
     gatherHead(v, tokens, kvWidth, kvHead * headDim, headDim, vHead)
@@ -62,16 +66,38 @@ export function promptAttention(
     for (let g = 0; g < group; g++) {
       const head = kvHead * group + g
       gatherHead(q, tokens, qWidth, head * headDim, headDim, qHead)
-      matmulTransB(qHead, kHead, scores, tokens, headDim, tokens)
-      for (let i = 0; i < tokens; i++) {
-        const row = i * tokens
-        for (let j = 0; j <= i; j++) scores[row + j]! *= scale
-        scores.fill(0, row + i + 1, row + tokens)
-        softmax(scores, row, i + 1)
-        if (sums) for (let j = 0; j <= i; j++) sums[j]! += scores[row + j]!
+      // Causal blocks: rows [r0, r1) only see keys [0, r1), so the upper triangle is never computed.
+      for (let r0 = 0; r0 < tokens; r0 += ROW_BLOCK) {
+        const r1 = Math.min(tokens, r0 + ROW_BLOCK)
+        const rows = r1 - r0
+        const block = scores.subarray(0, rows * r1)
+        matmulTransB(
+          qHead.subarray(r0 * headDim, r1 * headDim),
+          kHead.subarray(0, r1 * headDim),
+          block,
+          rows,
+          headDim,
+          r1,
+        )
+        for (let i = 0; i < rows; i++) {
+          const row = i * r1
+          const visible = r0 + i + 1
+          for (let j = 0; j < visible; j++) scores[row + j]! *= scale
+          scores.fill(0, row + visible, row + r1)
+          softmax(scores, row, visible)
+          if (sums) for (let j = 0; j < visible; j++) sums[j]! += scores[row + j]!
+          if (full) full.set(scores.subarray(row, row + r1), (r0 + i) * tokens)
+        }
+        matmul(
+          block,
+          vHead.subarray(0, r1 * headDim),
+          outHead.subarray(r0 * headDim, r1 * headDim),
+          rows,
+          r1,
+          headDim,
+        )
       }
-      onWeights?.(head, scores)
-      matmul(scores, vHead, outHead, tokens, tokens, headDim)
+      if (full) onWeights!(head, full)
       for (let t = 0; t < tokens; t++) {
         out.set(outHead.subarray(t * headDim, (t + 1) * headDim), t * qWidth + head * headDim)
       }

@@ -1,0 +1,60 @@
+import { existsSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import type { Model } from '../decoder/model.js'
+import type { PipelineUnderTest } from '../eval/evaluate.js'
+import { loadModel } from '../model/load.js'
+import type { BuildContext } from '../pipeline/registry.js'
+import { buildPipeline } from '../pipeline/spec.js'
+
+/** The file a model's retrieval-head scores are kept in, beside its weights. */
+export const HEAD_SCORES_FILE = 'retrieval-heads.json'
+
+/** What the spec builder needs of a model. */
+export function buildContext(model: Model): BuildContext {
+  const artefact = join(model.path, HEAD_SCORES_FILE)
+  const readJson = (path: string) => {
+    try {
+      return JSON.parse(readFileSync(path, 'utf8'))
+    } catch (error) {
+      throw new Error(`cannot read ${path}: ${(error as Error).message}`)
+    }
+  }
+  return {
+    numLayers: model.config.numLayers,
+    numKVHeads: model.config.numKVHeads,
+    maxPositions: model.config.maxPositions,
+    readJson,
+    headScores: existsSync(artefact) ? readJson(artefact) : undefined,
+  }
+}
+
+/** Pipelines from `;`-separated specs, each optionally labelled `label=spec`. */
+export async function pipelinesFromSpecs(model: Model, specs: string): Promise<PipelineUnderTest[]> {
+  const context = buildContext(model)
+  const pipelines: PipelineUnderTest[] = []
+  for (const raw of specs
+    .split(';')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
+    const labelled = /^([\w.@-]+)=(.+)$/.exec(raw)
+    const label = labelled ? labelled[1]! : raw
+    const spec = labelled ? labelled[2]! : raw
+    await buildPipeline(spec, context)
+    pipelines.push({ label, spec, build: () => buildPipeline(spec, context) })
+  }
+  return pipelines
+}
+
+export async function modelFrom(path: string | undefined): Promise<Model> {
+  return loadModel(path)
+}
+
+/** Writes a progress line that overwrites itself on a terminal. */
+export function progress(message: string): void {
+  if (process.stderr.isTTY) process.stderr.write(`\r\x1b[K${message}`)
+  else process.stderr.write(`${message}\n`)
+}
+
+export function endProgress(): void {
+  if (process.stderr.isTTY) process.stderr.write('\r\x1b[K')
+}
