@@ -57,6 +57,10 @@ describe('Rng', () => {
     expect(Math.abs(m1)).toBeLessThan(5 / Math.sqrt(n))
     expect(Math.abs(m2 - 1)).toBeLessThan(5 * Math.sqrt(2 / n))
     expect(Math.abs(m4 - 3)).toBeLessThan(5 * Math.sqrt(96 / n))
+    // Box–Muller pairs (the cached second value) must be independent: lag-1 correlation ≈ 0.
+    let lag = 0
+    for (let i = 0; i + 1 < n; i++) lag += (x[i]! * x[i + 1]!) / (n - 1)
+    expect(Math.abs(lag)).toBeLessThan(5 / Math.sqrt(n))
     const shifted = new Rng(12).fillNormal(new Float64Array(4), 10, 2)
     const plain = new Rng(12).fillNormal(new Float64Array(4))
     for (let i = 0; i < 4; i++) expect(shifted[i]).toBeCloseTo(10 + 2 * plain[i]!, 12)
