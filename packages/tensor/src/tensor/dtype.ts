@@ -66,8 +66,8 @@ export function bytesPerElement(dtype: Exclude<DType, PackedDType>): number {
 
 /** A zeroed typed array holding `size` elements of `dtype`. */
 export function storageFor<D extends DType>(dtype: D, size: number): StorageFor<D> {
-  if (isPackedDType(dtype))
-    return new Uint32Array(Math.ceil((size * packedBits(dtype)) / 32)) as StorageFor<D>
+  // Codes never straddle words, so 3-, 5-, 6- and 7-bit codes need more words than size·bits/32.
+  if (isPackedDType(dtype)) return new Uint32Array(packedWords(size, packedBits(dtype))) as StorageFor<D>
   switch (dtype) {
     case 'f32':
       return new Float32Array(size) as StorageFor<D>
