@@ -45,7 +45,12 @@ export interface H2OSettings {
 
 const KNOWN = ['heavy', 'recent', 'heavyTokens', 'recentTokens', 'budget', 'ratioOf', 'sinks'] as const
 
-/** Checks H2O options (`h2o: heavy must be in [0, 1], got 1.5`) and fixes token counts where given. */
+/**
+ * Checks H2O options (`h2o: heavy must be in [0, 1], got 1.5`) and fixes token counts where given.
+ *
+ * @example
+ * resolveH2OSettings({ budget: 512 }) // heavyTokens 256, recentTokens 256
+ */
 export function resolveH2OSettings(options: H2OOptions = {}, owner = 'h2o'): H2OSettings {
   checkKnownKeys(owner, options, KNOWN)
   const heavyRatio = checkInRange(owner, 'heavy', options.heavy ?? 0.1, 0, 1)

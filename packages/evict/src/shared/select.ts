@@ -3,7 +3,14 @@
  * buffer, so a plan allocates only its result (sized by the slots it evicts), never O(count) per step.
  */
 
-/** Scratch buffers a policy keeps across calls; grown geometrically, never shrunk. */
+/**
+ * Scratch buffers a policy keeps across calls; grown geometrically, never shrunk. Pass one to the plain
+ * `planX` functions to plan without O(count) allocation per call.
+ *
+ * @example
+ * const scratch = new PlanScratch()
+ * for (const view of views) planH2O(view, { sinks: 0, heavy: 64, recent: 64 }, scratch)
+ */
 export class PlanScratch {
   indices: Int32Array = new Int32Array(64)
   floats: Float32Array = new Float32Array(64)

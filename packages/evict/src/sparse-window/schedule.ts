@@ -36,7 +36,12 @@ function tokensOrShare(name: string, value: number): number {
   return checkInteger('sparseWindow', `${name} (a share in (0, 1) or a token count)`, value, 0)
 }
 
-/** Checks sparse-window options (`sparseWindow: history must be an integer >= 1, got 0`). */
+/**
+ * Checks sparse-window options (`sparseWindow: history must be an integer >= 1, got 0`).
+ *
+ * @example
+ * resolveSparseWindow({ window: 64, topK: 0.1 }) // window 64 tokens, top-k 10% of the sequence
+ */
 export function resolveSparseWindow(options: SparseWindowOptions = {}): SparseWindowSettings {
   checkKnownKeys('sparseWindow', options, [
     'window',
@@ -76,7 +81,12 @@ export function alisaPhase(
   return length < settings.recomputeFrom ? 2 : 3
 }
 
-/** Window and top-k in tokens at sequence length `length` (shares floored). */
+/**
+ * Window and top-k in tokens at sequence length `length` (shares floored).
+ *
+ * @example
+ * sparseWindowBudget(resolveSparseWindow({ window: 0.1, topK: 32 }), 1000) // { window: 100, topK: 32 }
+ */
 export function sparseWindowBudget(
   settings: SparseWindowSettings,
   length: number,

@@ -30,7 +30,12 @@ export function planStreamingLLM(view: Pick<SlotView, 'count'>, budget: Streamin
   return { evict: rangeArray(from, to) }
 }
 
-/** Checks and fills in StreamingLLM options (paper defaults sinks 4, window 508). */
+/**
+ * Checks and fills in StreamingLLM options (paper defaults sinks 4, window 508).
+ *
+ * @example
+ * resolveStreamingLLM({ window: 1020 }) // { sinks: 4, window: 1020 }
+ */
 export function resolveStreamingLLM(options: StreamingLLMOptions = {}): StreamingLLMBudget {
   checkKnownKeys('streamingLLM', options, ['sinks', 'window'])
   const sinks = checkInteger('streamingLLM', 'sinks', options.sinks ?? 4, 0)
