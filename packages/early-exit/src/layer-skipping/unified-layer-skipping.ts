@@ -2,13 +2,24 @@ import type { ExitSchedule } from '@kv/tensor/contracts'
 import { checkLayersCall, checkSpeedup } from '../shared/validate.js'
 import { uniformSkipSet } from './uniform-skip-set.js'
 
-/** Unified Layer Skipping's settings. */
+/**
+ * Unified Layer Skipping's settings.
+ *
+ * @example
+ * const options: UnifiedLayerSkippingOptions = { speedup: 2 }
+ */
 export interface UnifiedLayerSkippingOptions {
   /** Target speed-up, ≥ 1; the number of skipped layers is `round(L − L / speedup)`. */
   readonly speedup: number
 }
 
-/** The Unified Layer Skipping schedule. */
+/**
+ * The Unified Layer Skipping schedule.
+ *
+ * @example
+ * const schedule: UnifiedLayerSkippingSchedule = unifiedLayerSkipping({ speedup: 2 })
+ * schedule.skipSet(8) // [1, 3, 4, 6]
+ */
 export interface UnifiedLayerSkippingSchedule extends ExitSchedule {
   readonly speedup: number
   /** The skipped layers of a `numLayers`-layer model, ascending (see `uniformSkipSet`). */

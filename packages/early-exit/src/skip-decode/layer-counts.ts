@@ -1,6 +1,11 @@
 import { checkInteger, checkSpeedup } from '../shared/validate.js'
 
-/** SkipDecode's settings. */
+/**
+ * SkipDecode's settings.
+ *
+ * @example
+ * const options: SkipDecodeOptions = { speedup: 3, maxLength: 2048, numLayers: 32, minLayers: 4 }
+ */
 export interface SkipDecodeOptions {
   /** Target average speed-up over positions [0, maxLength): the mean layer count is `numLayers / speedup`. */
   readonly speedup: number
@@ -14,7 +19,13 @@ export interface SkipDecodeOptions {
   readonly maxLayers?: number
 }
 
-/** The validated, defaulted settings and the per-position layer counts they give. */
+/**
+ * The validated, defaulted settings and the per-position layer counts they give.
+ *
+ * @example
+ * const plan: SkipDecodePlan = skipDecodeLayerCounts({ speedup: 2, maxLength: 8, numLayers: 8 })
+ * plan.counts // [8, 7, 6, 4, 3, 2, 1, 1]
+ */
 export interface SkipDecodePlan {
   readonly speedup: number
   readonly maxLength: number

@@ -2,7 +2,13 @@ import type { ExitSchedule } from '@kv/tensor/contracts'
 import { checkLayersCall } from '../shared/validate.js'
 import { type SkipDecodeOptions, skipDecodeLayerCounts } from './layer-counts.js'
 
-/** The SkipDecode schedule, with the plan it follows. */
+/**
+ * The SkipDecode schedule, with the plan it follows.
+ *
+ * @example
+ * const schedule: SkipDecodeSchedule = skipDecode({ speedup: 2, maxLength: 8, numLayers: 8 })
+ * schedule.layerCount(3) // 4
+ */
 export interface SkipDecodeSchedule extends ExitSchedule {
   readonly speedup: number
   readonly maxLength: number

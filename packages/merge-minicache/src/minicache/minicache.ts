@@ -9,7 +9,13 @@ import {
   type MiniCacheOptions,
 } from './options.js'
 
-/** The MiniCache layer merger, with the settings it was built with. */
+/**
+ * The MiniCache layer merger, with the settings it was built with.
+ *
+ * @example
+ * const merger: MiniCacheMerger = minicache({ t: 0.5 })
+ * merger.t // 0.5
+ */
 export interface MiniCacheMerger extends LayerMerger {
   readonly t: number
   readonly retain: number

@@ -1,4 +1,9 @@
-/** MiniCache's settings (the paper's defaults: t 0.6, retain 5 %, from half depth). */
+/**
+ * MiniCache's settings (the paper's defaults: t 0.6, retain 5 %, from half depth).
+ *
+ * @example
+ * const options: MiniCacheOptions = { fromLayer: 4, t: 0.6, retain: 0.05 }
+ */
 export interface MiniCacheOptions {
   /** First layer of the first merged pair; default `floor(numLayers / 2)`. */
   readonly fromLayer?: number
@@ -8,7 +13,12 @@ export interface MiniCacheOptions {
   readonly retain?: number
 }
 
-/** Options of `mergeRows`. */
+/**
+ * Options of `mergeRows`.
+ *
+ * @example
+ * const options: MergeRowsOptions = { t: 0.5, retain: 0 } // plain midpoint, nothing retained
+ */
 export interface MergeRowsOptions {
   /** SLERP fraction, in [0, 1]; default 0.6. */
   readonly t?: number
@@ -16,9 +26,19 @@ export interface MergeRowsOptions {
   readonly retain?: number
 }
 
-/** The paper's interpolation fraction. */
+/**
+ * The paper's interpolation fraction.
+ *
+ * @example
+ * mergeRows(a, b, tokens, headDim, { t: DEFAULT_T })
+ */
 export const DEFAULT_T = 0.6
-/** The paper's retention ratio. */
+/**
+ * The paper's retention ratio.
+ *
+ * @example
+ * mergeRows(a, b, tokens, headDim, { retain: DEFAULT_RETAIN })
+ */
 export const DEFAULT_RETAIN = 0.05
 
 /** Throws unless `t` is a number in [0, 1]. */

@@ -1,4 +1,9 @@
-/** Summary of the per-token cosine similarity between two layers' states. */
+/**
+ * Summary of the per-token cosine similarity between two layers' states.
+ *
+ * @example
+ * const { mean, median } = layerSimilarity(keys4, keys5, tokens, headDim)
+ */
 export interface LayerSimilarity {
   readonly mean: number
   readonly median: number
