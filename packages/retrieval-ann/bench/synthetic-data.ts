@@ -12,6 +12,10 @@ export interface SyntheticOptions {
   readonly keyClusters: number
   /** |μ_q| in units of the keys' largest standard deviation. */
   readonly queryShift: number
+  /** Query noise per channel ÷ key noise per channel (queries share the keys' spectrum). */
+  readonly querySpread: number
+  /** Factor on every query: leaves every ranking alone, sets how peaked the softmax is (logit range). */
+  readonly queryScale: number
   readonly seed: number
 }
 
@@ -37,17 +41,27 @@ function normalGenerator(seed: number): () => number {
 /**
  * @example
  * const { keys, queries, sampleQueries } = syntheticHeads({ keyCount: 150_000, queryCount: 200,
- *   sampleQueryCount: 2000, headDim: 64, keyClusters: 64, queryShift: 3, seed: 7 })
+ *   sampleQueryCount: 2000, headDim: 64, keyClusters: 64, queryShift: 3, querySpread: 0.5, queryScale: 16, seed: 7 })
  */
 export function syntheticHeads(options: SyntheticOptions): SyntheticData {
-  const { keyCount, queryCount, sampleQueryCount, headDim: d, keyClusters, queryShift, seed } = options
+  const {
+    keyCount,
+    queryCount,
+    sampleQueryCount,
+    headDim: d,
+    keyClusters,
+    queryShift,
+    querySpread,
+    queryScale,
+    seed,
+  } = options
   const normal = normalGenerator(seed)
-  // Decaying spectra: LLM keys and queries have a few large channels (the paper's Fig. 3 shows the gap).
+  // A decaying spectrum: LLM keys and queries have a few large channels and a low effective rank.
   const keyStd = new Float64Array(d)
   const queryStd = new Float64Array(d)
   for (let j = 0; j < d; j++) {
-    keyStd[j] = Math.exp(-j / 24)
-    queryStd[j] = 0.6 * Math.exp(-(d - 1 - j) / 24) + 0.2
+    keyStd[j] = Math.exp(-j / 16)
+    queryStd[j] = querySpread * keyStd[j]!
   }
   const keyMean = new Float64Array(d)
   const queryMean = new Float64Array(d)
@@ -73,7 +87,7 @@ export function syntheticHeads(options: SyntheticOptions): SyntheticData {
   const draw = (count: number) => {
     const out = new Float32Array(count * d)
     for (let i = 0; i < count; i++) {
-      for (let j = 0; j < d; j++) out[i * d + j] = queryMean[j]! + queryStd[j]! * normal()
+      for (let j = 0; j < d; j++) out[i * d + j] = queryScale * (queryMean[j]! + queryStd[j]! * normal())
     }
     return out
   }

@@ -12,6 +12,8 @@ const data = syntheticHeads({
   headDim,
   keyClusters: Number(process.env.CLUSTERS ?? 64),
   queryShift: Number(process.env.SHIFT ?? 3),
+  querySpread: Number(process.env.SPREAD ?? 0.5),
+  queryScale: Number(process.env.QUERY_SCALE ?? 16),
   seed: 7,
 })
 const result = runRetrievalBench({

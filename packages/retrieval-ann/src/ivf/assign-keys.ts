@@ -33,12 +33,17 @@ export function assignKeysToCells(
   const heaps: TopKHeap[] = []
   for (let b = 0; b < QUERY_BLOCK; b++) heaps.push(new TopKHeap(Math.min(perQuery, count)))
   const scores = new Float64Array(QUERY_BLOCK)
+  const blockQueries = new Float32Array(QUERY_BLOCK * dim)
   for (let start = 0; perQuery > 0 && start < queryCount; start += QUERY_BLOCK) {
     const block = Math.min(QUERY_BLOCK, queryCount - start)
-    for (let b = 0; b < block; b++) heaps[b]!.clear()
+    blockQueries.fill(0)
+    for (let b = 0; b < block; b++) {
+      const q = order[start + b]!
+      blockQueries.set(queries.subarray(q * dim, q * dim + dim), b * dim)
+      heaps[b]!.clear()
+    }
     for (let row = 0; row < count; row++) {
-      const base = row * dim
-      for (let b = 0; b < block; b++) scores[b] = dotAt(queries, order[start + b]! * dim, keys, base, dim)
+      scoreBlock(blockQueries, keys, row * dim, dim, scores)
       for (let b = 0; b < block; b++) {
         const heap = heaps[b]!
         if (scores[b]! > heap.threshold) heap.push(scores[b]!, row)
@@ -58,6 +63,43 @@ export function assignKeysToCells(
   for (let row = 0; row < count; row++) {
     if (lastCell[row] === -1) lists.append(nearestCell(keys, row * dim, centroids, cells, dim), row)
   }
+}
+
+/** Inner products of the 8 queries of `block` with one key: the key is read once, eight sums kept apart. */
+function scoreBlock(
+  block: Float32Array,
+  keys: Float32Array,
+  base: number,
+  dim: number,
+  out: Float64Array,
+): void {
+  let s0 = 0
+  let s1 = 0
+  let s2 = 0
+  let s3 = 0
+  let s4 = 0
+  let s5 = 0
+  let s6 = 0
+  let s7 = 0
+  for (let j = 0; j < dim; j++) {
+    const x = keys[base + j]!
+    s0 += block[j]! * x
+    s1 += block[dim + j]! * x
+    s2 += block[2 * dim + j]! * x
+    s3 += block[3 * dim + j]! * x
+    s4 += block[4 * dim + j]! * x
+    s5 += block[5 * dim + j]! * x
+    s6 += block[6 * dim + j]! * x
+    s7 += block[7 * dim + j]! * x
+  }
+  out[0] = s0
+  out[1] = s1
+  out[2] = s2
+  out[3] = s3
+  out[4] = s4
+  out[5] = s5
+  out[6] = s6
+  out[7] = s7
 }
 
 /** The cell whose centroid has the largest inner product with the vector at `vectors[offset..]`. */

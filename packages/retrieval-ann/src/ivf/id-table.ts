@@ -89,9 +89,9 @@ export class IdTable {
   }
 }
 
-/** A power of two with room for `expected` entries at load ≤ 1/2 after growth. */
+/** A power of two holding `expected` entries at load ≤ 1/2 (probe chains stay short). */
 function tableCapacity(expected: number): number {
   let capacity = 16
-  while (capacity < expected * 4) capacity *= 2
+  while (capacity < expected * 2) capacity *= 2
   return capacity
 }

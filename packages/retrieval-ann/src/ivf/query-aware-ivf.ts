@@ -9,11 +9,11 @@ import { sphericalKMeans } from './spherical-kmeans.js'
 
 /** Settings of a {@link QueryAwareIvfIndex}; unset ones are derived from the sizes at `build`. */
 export interface QueryAwareIvfOptions {
-  /** Cells (query clusters). Default `clamp(round(sqrt(keys) / 2), 1, queries)`. */
+  /** Cells (query clusters). Default `round(sqrt(keys))`, at most a quarter of the sample queries, ≥ 1. */
   readonly cells?: number
-  /** Cells probed per search. Default `max(1, round(cells / 32))` (about 3% of the cells). */
+  /** Cells probed per search. Default `ceil(cells / 50)` (2% of the cells). */
   readonly nprobe?: number
-  /** Top keys of each sample query that join its cell. Default 64; 0 gives a plain IVF (nearest cell only). */
+  /** Top keys of each sample query that join its cell. Default 128; 0 gives a plain IVF (nearest cell only). */
   readonly perQuery?: number
   /** k-means iterations. Default 12. */
   readonly iterations?: number
@@ -92,11 +92,12 @@ export class QueryAwareIvfIndex implements KeyIndex {
     checkRows(where, 'queries', queries, queryCount, dim)
     const table = new IdTable(count)
     addIds(where, table, ids, count, 0, null)
-    const cells = this.options.cells ?? Math.min(queryCount, Math.max(1, Math.round(Math.sqrt(count) / 2)))
+    const cells =
+      this.options.cells ?? Math.max(1, Math.min(Math.floor(queryCount / 4), Math.round(Math.sqrt(count))))
     if (cells > queryCount) {
       throw new RangeError(`${where}: cells must be <= queryCount ${queryCount}, got ${cells}`)
     }
-    const probes = this.options.nprobe ?? Math.max(1, Math.round(cells / 32))
+    const probes = this.options.nprobe ?? Math.ceil(cells / 50)
     if (probes > cells) throw new RangeError(`${where}: nprobe must be <= cells ${cells}, got ${probes}`)
     // Everything checked: from here on the old state is replaced, never half-updated.
     const iterations = this.options.iterations ?? 12
@@ -113,7 +114,7 @@ export class QueryAwareIvfIndex implements KeyIndex {
       clusters.assignment,
       clusters.centroids,
       lists,
-      this.options.perQuery ?? 64,
+      this.options.perQuery ?? 128,
     )
     this.store = store
     this.table = table
