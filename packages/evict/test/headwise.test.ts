@@ -114,6 +114,12 @@ describe('headwise duo', () => {
         [0.2, 0.8],
       ],
     }
+    expect(
+      headwise({ retrievalHeads: JSON.stringify(scores), mode: 'duo', fraction: 0.25 }).retrieval,
+    ).toEqual([
+      [true, false],
+      [false, false],
+    ])
     expect(headwise({ retrievalHeads: scores, mode: 'duo' }).retrieval).toEqual([
       [true, false],
       [false, true],

@@ -8,8 +8,11 @@ import { planRazorHead } from './razor.js'
 
 /** Options of {@link headwise}. */
 export interface HeadwiseOptions {
-  /** `[layer][kvHead]` flags (true = retrieval head, keeps everything), or scores to select them from. */
-  readonly retrievalHeads: boolean[][] | HeadScores
+  /**
+   * `[layer][kvHead]` flags (true = retrieval head, keeps everything), or scores to select them from (a
+   * `HeadScores` object or the JSON artefact text from `saveHeadScores`).
+   */
+  readonly retrievalHeads: boolean[][] | HeadScores | string
   /** `razor` (RazorAttention, compensation token) or `duo` (DuoAttention, sinks + recent). Default `razor`. */
   readonly mode?: 'razor' | 'duo'
   /** Share of KV heads chosen as retrieval heads from scores. Default 0.15 (razor), 0.5 (duo, GQA; use 0.25 for MHA). */
@@ -66,10 +69,11 @@ export function headwise(options: HeadwiseOptions): KVPolicy & { readonly retrie
     throw new RangeError('headwise: razor needs recent > 0 or ratio > 0')
   const fraction = checkInRange('headwise', 'fraction', options.fraction ?? (razor ? 0.15 : 0.5), 0, 1)
   const source = options.retrievalHeads
-  const retrieval =
-    Array.isArray(source) || typeof source !== 'object' || source === null
-      ? checkFlags(source)
-      : selectRetrievalHeads(parseHeadScores(source), fraction)
+  const retrieval = Array.isArray(source)
+    ? checkFlags(source)
+    : typeof source === 'string' || (typeof source === 'object' && source !== null)
+      ? selectRetrievalHeads(parseHeadScores(source), fraction)
+      : checkFlags(source)
   const numLayers = retrieval.length
   const numHeads = retrieval[0]!.length
   let shapeChecked = false
