@@ -2,14 +2,15 @@
  * Reusable float64 work rows, so that per-row calls (`slerp`, `mergeRows`) allocate only when a larger head
  * dimension first appears. JavaScript runs one call at a time, so one set per module is enough.
  */
-let rows: Float64Array[] = []
+type Rows = readonly [Float64Array, Float64Array, Float64Array]
+let rows: Rows = [new Float64Array(64), new Float64Array(64), new Float64Array(64)]
 
-/** Three float64 rows of at least `headDim` numbers each (contents undefined). */
-export function scratchRows(headDim: number): readonly [Float64Array, Float64Array, Float64Array] {
-  if (rows.length === 0 || rows[0]!.length < headDim) {
+/** Three float64 rows of at least `headDim` numbers each (contents undefined); no allocation once grown. */
+export function scratchRows(headDim: number): Rows {
+  if (rows[0].length < headDim) {
     rows = [new Float64Array(headDim), new Float64Array(headDim), new Float64Array(headDim)]
   }
-  return [rows[0]!, rows[1]!, rows[2]!]
+  return rows
 }
 
 /**
