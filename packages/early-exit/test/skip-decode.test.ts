@@ -91,6 +91,26 @@ describe('skipDecodeLayerCounts', () => {
     )
   })
 
+  it('rejects any speed-up below 1, any min above max and any maxLength ≤ 0, naming the value', () => {
+    fc.assert(
+      fc.property(
+        fc.double({ min: -1e6, max: 1, maxExcluded: true, noNaN: true }),
+        fc.integer({ min: 2, max: 48 }),
+        fc.integer({ min: -1000, max: 0 }),
+        (speedup, numLayers, maxLength) => {
+          const ok = { speedup: 2, maxLength: 64, numLayers }
+          expect(() => skipDecodeLayerCounts({ ...ok, speedup })).toThrow(`got ${speedup}`)
+          expect(() => skipDecodeLayerCounts({ ...ok, maxLength })).toThrow(
+            `maxLength must be an integer ≥ 1, got ${maxLength}`,
+          )
+          expect(() =>
+            skipDecodeLayerCounts({ ...ok, minLayers: numLayers, maxLayers: numLayers - 1 }),
+          ).toThrow(`minLayers ${numLayers} must not exceed maxLayers ${numLayers - 1}`)
+        },
+      ),
+    )
+  })
+
   it('rejects bad options, naming the value', () => {
     const ok = { speedup: 2, maxLength: 64, numLayers: 8 }
     expect(() => skipDecodeLayerCounts({ ...ok, speedup: 0.5 })).toThrow(/speedup must be .* ≥ 1, got 0.5/)
