@@ -17,7 +17,8 @@ interface HeaderEntry {
 const BYTES: Record<string, number> = { F32: 4, F16: 2, BF16: 2 }
 
 function toF32(dtype: string, bytes: Uint8Array, name: string, file: string): Float32Array {
-  const aligned = bytes.byteOffset % 4 === 0 ? bytes : bytes.slice()
+  // A copy when unaligned (a Node Buffer's slice() would share the unaligned memory).
+  const aligned = bytes.byteOffset % 4 === 0 ? bytes : new Uint8Array(bytes)
   switch (dtype) {
     case 'F32':
       return new Float32Array(aligned.buffer, aligned.byteOffset, aligned.byteLength / 4).slice()
