@@ -1,3 +1,14 @@
+export type { AttentionConstants } from './attention/attention-wgsl.js'
+export { attentionWgsl, reduceWgsl, weightsWgsl } from './attention/attention-wgsl.js'
+export type { DecodeAttentionOptions, DecodeAttentionResult } from './attention/decode-attention.js'
+export { createDecodeAttention, DecodeAttention } from './attention/decode-attention.js'
+export { encodePage } from './attention/encode-page.js'
+export type { CacheKind, PageLayout } from './attention/layout.js'
+export { pageLayout } from './attention/layout.js'
+export type { PagedKVOptions } from './attention/paged-kv.js'
+export { PagedKV } from './attention/paged-kv.js'
+export type { AttentionShape } from './attention/reference.js'
+export { decodeAttentionReference, decodePage } from './attention/reference.js'
 export {
   encodeDispatch,
   grid,

@@ -1,0 +1,242 @@
+import {
+  encodeDispatch,
+  grid,
+  readBuffer,
+  storageBuffer,
+  uniformBuffer,
+  uploadBuffer,
+} from '../device/buffers.js'
+import { getPipeline } from '../device/pipeline-cache.js'
+import type { KvGpuContext } from '../device/request-device.js'
+import { BufferUsage } from '../device/usage.js'
+import { attentionWgsl, reduceWgsl, weightsWgsl } from './attention-wgsl.js'
+import type { CacheKind } from './layout.js'
+import { PagedKV } from './paged-kv.js'
+
+/** Options of {@link createDecodeAttention}. */
+export interface DecodeAttentionOptions {
+  readonly headDim: number
+  readonly kvHeads: number
+  /** Query heads reading each KV head (grouped-query attention; 1 = multi-head). */
+  readonly queryHeadsPerKv: number
+  readonly kind: CacheKind
+  /** q kinds: tokens per key group (per channel) and channels per value group (per token). Default 32. */
+  readonly groupSize?: number
+  /** Tokens per page (32, 64, 128 or 256; default 128); also the workgroup size. */
+  readonly pageTokens?: number
+  /** Sequences decoded together. Default 1. */
+  readonly batch?: number
+  /** Token capacity of each sequence (pages are allocated up front for batch × kvHeads × this). */
+  readonly maxTokens: number
+  /** Softmax scale, default `1 / sqrt(headDim)`. */
+  readonly scale?: number
+  /** Workgroups to aim for when splitting long contexts (flash-decoding). Default 1024. */
+  readonly targetWorkgroups?: number
+}
+
+/** Output of {@link DecodeAttention.run}. */
+export interface DecodeAttentionResult {
+  /** `[batch, qHeads, headDim]`. */
+  readonly output: Float32Array
+  /** Log-sum-exp of the scaled logits, `[batch, qHeads]` (to merge with attention computed elsewhere). */
+  readonly lse: Float32Array
+  /** Per sequence, attention weights `[qHeads, length]`, when asked for. */
+  readonly weights?: Float32Array[]
+}
+
+/**
+ * Fused decode attention over a paged KV cache on the GPU (see {@link createDecodeAttention}).
+ */
+export class DecodeAttention extends PagedKV {
+  private readonly qHeads: number
+  private readonly qv: number
+  private readonly scale: number
+  private readonly target: number
+  private partial: { acc: GPUBuffer; ml: GPUBuffer; splits: number } | undefined
+
+  constructor(
+    readonly context: KvGpuContext,
+    readonly options: DecodeAttentionOptions,
+  ) {
+    super(context.device, options)
+    this.qHeads = options.kvHeads * options.queryHeadsPerKv
+    this.qv = Math.ceil(options.queryHeadsPerKv / 4)
+    this.scale = options.scale ?? 1 / Math.sqrt(options.headDim)
+    this.target = options.targetWorkgroups ?? 1024
+    if (
+      !Number.isInteger(options.queryHeadsPerKv) ||
+      options.queryHeadsPerKv < 1 ||
+      options.queryHeadsPerKv > 16
+    ) {
+      throw new RangeError(
+        `createDecodeAttention: queryHeadsPerKv must be an integer in 1..16, got ${options.queryHeadsPerKv}`,
+      )
+    }
+    if (!Number.isFinite(this.scale) || this.scale <= 0) {
+      throw new RangeError(`createDecodeAttention: scale must be a positive finite number, got ${this.scale}`)
+    }
+  }
+
+  /** Query heads in all (`kvHeads · queryHeadsPerKv`). */
+  get queryHeads(): number {
+    return this.qHeads
+  }
+
+  /** Pages per split and splits for the current lengths. */
+  splitPlan(): { pagesPerSplit: number; splits: number } {
+    const pages = Math.max(1, Math.ceil(Math.max(...this.lengths) / this.layout.pageTokens))
+    const perSplit = Math.max(1, Math.ceil((pages * this.batch * this.options.kvHeads) / this.target))
+    return { pagesPerSplit: perSplit, splits: Math.ceil(pages / perSplit) }
+  }
+
+  /**
+   * Records attention for the query in `query` (`[batch, qHeads, headDim]` float32) into `out`
+   * (same shape) and `lse` (`[batch, qHeads]`); with `logits` (`[batch, qHeads, maxTokens]`), the
+   * attention weights too. Buffers stay on the GPU (the runtime's path).
+   *
+   * @example
+   * attn.encode(encoder, qBuf, outBuf, lseBuf)
+   */
+  encode(
+    encoder: GPUCommandEncoder,
+    query: GPUBuffer,
+    out: GPUBuffer,
+    lse: GPUBuffer,
+    logits?: GPUBuffer,
+  ): void {
+    this.checkAlive()
+    const empty = this.lengths.findIndex((n) => n === 0)
+    if (empty >= 0)
+      throw new RangeError(`DecodeAttention.encode: sequence ${empty} is empty; append tokens first`)
+    this.flush()
+    const device = this.device
+    const { pagesPerSplit, splits } = this.splitPlan()
+    const { acc, ml } = this.partialBuffers(splits)
+    const { kvHeads, queryHeadsPerKv: qpk, headDim: D } = this.options
+    const withLogits = logits !== undefined
+    const key = `attn:${this.layout.kind}:d${D}:p${this.layout.pageTokens}:g${this.layout.groupSize}:qv${this.qv}:l${withLogits}`
+    const attn = getPipeline(device, key, () =>
+      attentionWgsl({ layout: this.layout, qv: this.qv, logits: withLogits }),
+    )
+    const params = uniformBuffer(device, [
+      { u: this.batch },
+      { u: kvHeads },
+      { u: this.maxPages },
+      { u: pagesPerSplit },
+      { u: splits },
+      { u: this.qHeads },
+      { u: this.maxTokens },
+      this.scale,
+    ])
+    const bindings = [params, query, this.pool, this.pageTable, this.lengthBuffer, acc, ml]
+    if (logits !== undefined) bindings.push(logits)
+    encodeDispatch(device, encoder, attn, bindings, [splits, kvHeads, this.batch])
+    const reduce = getPipeline(device, `attnReduce:d${D}:qv${this.qv}`, () =>
+      reduceWgsl({ headDim: D, qv: this.qv }),
+    )
+    const rows = this.batch * this.qHeads
+    const rp = uniformBuffer(device, [{ u: rows }, { u: splits }, { u: qpk }, { u: 0 }])
+    encodeDispatch(device, encoder, reduce, [rp, acc, ml, out, lse], grid(Math.ceil((rows * D) / 64)))
+    if (logits !== undefined) {
+      const wp = getPipeline(device, 'attnWeights', weightsWgsl)
+      const u = uniformBuffer(device, [
+        { u: this.batch },
+        { u: this.qHeads },
+        { u: this.maxTokens },
+        { u: 0 },
+      ])
+      const n = this.batch * this.qHeads * this.maxTokens
+      encodeDispatch(device, encoder, wp, [u, this.lengthBuffer, lse, logits], grid(Math.ceil(n / 64)))
+    }
+  }
+
+  /**
+   * Attention of one query per sequence over everything appended: `query` `[batch, qHeads, headDim]`.
+   * With `weights: true`, also the attention weights of every token (for policies such as H2O).
+   *
+   * @example
+   * const { output, lse } = await attn.run(query)
+   */
+  async run(query: Float32Array, options: { weights?: boolean } = {}): Promise<DecodeAttentionResult> {
+    const D = this.options.headDim
+    const n = this.batch * this.qHeads * D
+    if (query.length !== n) {
+      throw new RangeError(
+        `DecodeAttention.run: query has ${query.length} floats, expected batch × qHeads × headDim = ${n}`,
+      )
+    }
+    for (let i = 0; i < n; i++) {
+      if (!Number.isFinite(query[i]!)) throw new RangeError(`DecodeAttention.run: query[${i}] is ${query[i]}`)
+    }
+    const device = this.device
+    const q = uploadBuffer(device, query)
+    const out = storageBuffer(device, 4 * n)
+    const lse = storageBuffer(device, 4 * this.batch * this.qHeads)
+    const logits = options.weights
+      ? storageBuffer(device, 4 * this.batch * this.qHeads * this.maxTokens)
+      : undefined
+    const encoder = device.createCommandEncoder()
+    this.encode(encoder, q, out, lse, logits)
+    device.queue.submit([encoder.finish()])
+    const [o, l, w] = await Promise.all([
+      readBuffer(device, out, 4 * n),
+      readBuffer(device, lse, 4 * this.batch * this.qHeads),
+      logits === undefined
+        ? undefined
+        : readBuffer(device, logits, 4 * this.batch * this.qHeads * this.maxTokens),
+    ])
+    for (const b of [q, out, lse, logits]) b?.destroy()
+    const result: DecodeAttentionResult = { output: new Float32Array(o), lse: new Float32Array(l) }
+    if (w === undefined) return result
+    const all = new Float32Array(w)
+    const weights = this.lengths.map((len, b) => {
+      const per = new Float32Array(this.qHeads * len)
+      for (let h = 0; h < this.qHeads; h++) {
+        const from = (b * this.qHeads + h) * this.maxTokens
+        per.set(all.subarray(from, from + len), h * len)
+      }
+      return per
+    })
+    return { ...result, weights }
+  }
+
+  private partialBuffers(splits: number): { acc: GPUBuffer; ml: GPUBuffer } {
+    if (this.partial === undefined || this.partial.splits < splits) {
+      this.partial?.acc.destroy()
+      this.partial?.ml.destroy()
+      const rows = this.batch * this.options.kvHeads * splits
+      const usage = BufferUsage.STORAGE
+      this.partial = {
+        acc: storageBuffer(this.device, rows * this.options.headDim * this.qv * 16, usage),
+        ml: storageBuffer(this.device, rows * 2 * this.qv * 16, usage),
+        splits,
+      }
+    }
+    return this.partial
+  }
+
+  override destroy(): void {
+    this.partial?.acc.destroy()
+    this.partial?.ml.destroy()
+    this.partial = undefined
+    super.destroy()
+  }
+}
+
+/**
+ * Creates fused decode attention over a paged cache of float16 or 4/2-bit packed keys and values
+ * (KIVI layout: keys per channel over `groupSize` tokens, values per token over `groupSize` channels).
+ * Append keys and values, then run one query per sequence; flash-decoding splits long contexts over
+ * workgroups and merges them by log-sum-exp; several query heads share each KV head's reads.
+ *
+ * @example
+ * const attn = createDecodeAttention(ctx, { headDim: 128, kvHeads: 8, queryHeadsPerKv: 4, kind: 'q4', maxTokens: 4096 })
+ * attn.append(0, keys, values)                   // [tokens, kvHeads, headDim] each
+ * const { output } = await attn.run(query)        // [1, 32, 128]
+ */
+export function createDecodeAttention(
+  context: KvGpuContext,
+  options: DecodeAttentionOptions,
+): DecodeAttention {
+  return new DecodeAttention(context, options)
+}

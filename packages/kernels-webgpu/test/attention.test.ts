@@ -1,0 +1,131 @@
+import { describe, expect, test } from 'vitest'
+import {
+  type CacheKind,
+  createDecodeAttention,
+  decodeAttentionReference,
+  decodePage,
+  encodePage,
+  type PageLayout,
+} from '../src/index.js'
+import { lcgFloats, testContext } from './gpu-context.js'
+
+const ctx = await testContext()
+
+/** Keys and values as the cache stores them: each page of each head encoded, then decoded. */
+function storedKV(
+  layout: PageLayout,
+  keys: Float32Array,
+  values: Float32Array,
+  tokens: number,
+  heads: number,
+) {
+  const D = layout.headDim
+  const P = layout.pageTokens
+  const k = new Float32Array(tokens * heads * D)
+  const v = new Float32Array(tokens * heads * D)
+  const page = new Uint32Array(layout.pageWords)
+  for (let h = 0; h < heads; h++) {
+    for (let p0 = 0; p0 < tokens; p0 += P) {
+      const n = Math.min(P, tokens - p0)
+      const kb = new Float32Array(n * D)
+      const vb = new Float32Array(n * D)
+      for (let t = 0; t < n; t++) {
+        kb.set(keys.subarray(((p0 + t) * heads + h) * D, ((p0 + t) * heads + h + 1) * D), t * D)
+        vb.set(values.subarray(((p0 + t) * heads + h) * D, ((p0 + t) * heads + h + 1) * D), t * D)
+      }
+      encodePage(layout, kb, vb, n, page)
+      const back = decodePage(layout, page, n)
+      for (let t = 0; t < n; t++) {
+        k.set(back.keys.subarray(t * D, (t + 1) * D), ((p0 + t) * heads + h) * D)
+        v.set(back.values.subarray(t * D, (t + 1) * D), ((p0 + t) * heads + h) * D)
+      }
+    }
+  }
+  return { k, v }
+}
+
+function maxAbsDiff(a: Float32Array, b: Float32Array): number {
+  let m = 0
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!))
+  return m
+}
+
+const TOLERANCE: Record<CacheKind, number> = { f16: 2e-5, q4: 5e-5, q2: 5e-5 }
+
+describe.skipIf(!ctx)('fused decode attention over a paged cache against the CPU reference', () => {
+  const cases: Array<{ kind: CacheKind; qpk: number; lengths: number[]; target: number; weights: boolean }> =
+    [
+      { kind: 'f16', qpk: 4, lengths: [70, 33], target: 8, weights: true },
+      { kind: 'q4', qpk: 4, lengths: [70, 1], target: 1000, weights: true },
+      { kind: 'q2', qpk: 3, lengths: [97, 64], target: 8, weights: false },
+      { kind: 'q4', qpk: 6, lengths: [17], target: 4, weights: false },
+      { kind: 'f16', qpk: 1, lengths: [65], target: 1000, weights: false },
+    ]
+  for (const { kind, qpk, lengths, target, weights } of cases) {
+    test(`${kind}, ${qpk} query heads per KV head, lengths ${lengths.join('/')}, target ${target}`, async () => {
+      const D = 64
+      const H = 2
+      const batch = lengths.length
+      const attn = createDecodeAttention(ctx!, {
+        headDim: D,
+        kvHeads: H,
+        queryHeadsPerKv: qpk,
+        kind,
+        groupSize: 32,
+        pageTokens: 32,
+        batch,
+        maxTokens: 128,
+        targetWorkgroups: target,
+      })
+      const kv = lengths.map((n, b) => ({
+        keys: lcgFloats(n * H * D, 11 + b, 2),
+        values: lcgFloats(n * H * D, 23 + b),
+      }))
+      kv.forEach(({ keys, values }, b) => {
+        // appended in uneven pieces so partial pages are re-encoded
+        const cut = Math.min(lengths[b]!, 5) * H * D
+        attn.append(b, keys.subarray(0, cut), values.subarray(0, cut))
+        attn.append(b, keys.subarray(cut), values.subarray(cut))
+      })
+      const query = lcgFloats(batch * H * qpk * D, 5, 1.5)
+      const result = await attn.run(query, { weights })
+      for (let b = 0; b < batch; b++) {
+        const { k, v } = storedKV(attn.layout, kv[b]!.keys, kv[b]!.values, lengths[b]!, H)
+        const q = query.subarray(b * H * qpk * D, (b + 1) * H * qpk * D)
+        const ref = decodeAttentionReference(q, k, v, lengths[b]!, {
+          headDim: D,
+          kvHeads: H,
+          queryHeadsPerKv: qpk,
+        })
+        const out = result.output.subarray(b * H * qpk * D, (b + 1) * H * qpk * D)
+        expect(maxAbsDiff(out, ref.output)).toBeLessThan(TOLERANCE[kind])
+        expect(maxAbsDiff(result.lse.subarray(b * H * qpk, (b + 1) * H * qpk), ref.lse)).toBeLessThan(1e-4)
+        if (weights) expect(maxAbsDiff(result.weights![b]!, ref.weights)).toBeLessThan(1e-5)
+      }
+      attn.destroy()
+    })
+  }
+
+  test('bad input is refused without touching the cache', async () => {
+    const attn = createDecodeAttention(ctx!, {
+      headDim: 64,
+      kvHeads: 1,
+      queryHeadsPerKv: 1,
+      kind: 'q4',
+      pageTokens: 32,
+      maxTokens: 40,
+    })
+    await expect(attn.run(new Float32Array(64))).rejects.toThrow(/sequence 0 is empty/)
+    expect(() => attn.append(0, new Float32Array(41 * 64), new Float32Array(41 * 64))).toThrow(
+      /exceed maxTokens 40/,
+    )
+    const bad = new Float32Array(64)
+    bad[3] = Number.NaN
+    expect(() => attn.append(0, bad, new Float32Array(64))).toThrow(/keys\[3\] = NaN/)
+    expect(attn.length(0)).toBe(0)
+    expect(() =>
+      createDecodeAttention(ctx!, { headDim: 60, kvHeads: 1, queryHeadsPerKv: 1, kind: 'q4', maxTokens: 8 }),
+    ).toThrow(/headDim must be a multiple of 8/)
+    attn.destroy()
+  })
+})
