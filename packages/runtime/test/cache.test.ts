@@ -15,8 +15,17 @@ const shape = {
 }
 
 /** A policy that evicts whatever a test script says, at the step it says. */
-function scripted(plans: Map<number, (view: SlotView) => SlotPlan | null>, extra: Partial<KVPolicy> = {}): KVPolicy {
-  return { name: 'scripted', needsAttention: true, positionMode: 'original', plan: (view) => plans.get(view.position)?.(view) ?? null, ...extra }
+function scripted(
+  plans: Map<number, (view: SlotView) => SlotPlan | null>,
+  extra: Partial<KVPolicy> = {},
+): KVPolicy {
+  return {
+    name: 'scripted',
+    needsAttention: true,
+    positionMode: 'original',
+    plan: (view) => plans.get(view.position)?.(view) ?? null,
+    ...extra,
+  }
 }
 
 function rows(count: number, width: number, seed: number): Float32Array {
@@ -31,7 +40,12 @@ function feed(cache: KVCache, count: number, seed = 1): void {
   for (let t = 0; t < count; t++) {
     const position = cache.length
     for (let layer = 0; layer < shape.numLayers; layer++) {
-      cache.append(layer, rows(1, width, seed + position * 3), rows(1, width, seed + position * 5 + 1), position)
+      cache.append(
+        layer,
+        rows(1, width, seed + position * 3),
+        rows(1, width, seed + position * 5 + 1),
+        position,
+      )
       cache.attend(layer, queries, position, out)
     }
     cache.length = position + 1
@@ -42,7 +56,9 @@ function feed(cache: KVCache, count: number, seed = 1): void {
 describe('composition at createCache', () => {
   it('refuses a policy that reads attention on a backend that has none, naming both', () => {
     const policy = scripted(new Map())
-    expect(() => new KVCache({ ...shape, backendAttention: false, backend: 'webgpu' }, { policy })).toThrow(CompositionError)
+    expect(() => new KVCache({ ...shape, backendAttention: false, backend: 'webgpu' }, { policy })).toThrow(
+      CompositionError,
+    )
     expect(() => new KVCache({ ...shape, backendAttention: false, backend: 'webgpu' }, { policy })).toThrow(
       'policy scripted reads attention weights, but the webgpu backend does not produce them',
     )
@@ -55,8 +71,18 @@ describe('composition at createCache', () => {
 
   it('refuses compact positions with a retriever', () => {
     const policy = scripted(new Map(), { positionMode: 'compact' })
-    const retriever = { name: 'ann', sinks: 4, window: 8, topK: 4, createIndex: () => { throw new Error('unused') } }
-    expect(() => new KVCache(shape, { policy, retriever })).toThrow('retriever ann scores keys at their original positions, but policy scripted')
+    const retriever = {
+      name: 'ann',
+      sinks: 4,
+      window: 8,
+      topK: 4,
+      createIndex: () => {
+        throw new Error('unused')
+      },
+    }
+    expect(() => new KVCache(shape, { policy, retriever })).toThrow(
+      'retriever ann scores keys at their original positions, but policy scripted',
+    )
   })
 })
 
@@ -76,11 +102,15 @@ describe('eviction', () => {
   })
 
   it('a bad plan throws naming the policy and slot, and the head keeps what it had', () => {
-    const plans = new Map<number, (view: SlotView) => SlotPlan | null>([[9, (view) => ({ evict: Int32Array.of(0, view.count + 3) })]])
+    const plans = new Map<number, (view: SlotView) => SlotPlan | null>([
+      [9, (view) => ({ evict: Int32Array.of(0, view.count + 3) })],
+    ])
     const cache = new KVCache(shape, { policy: scripted(plans), codec: float32Codec({ blockTokens: 4 }) })
     feed(cache, 9)
     const keys = cache.stores[0]![0]!.decodeAll('key')
-    expect(() => feed(cache, 1)).toThrow('policy scripted: evict[1] = 13 is not a slot of layer 0 head 0 (0..9)')
+    expect(() => feed(cache, 1)).toThrow(
+      'policy scripted: evict[1] = 13 is not a slot of layer 0 head 0 (0..9)',
+    )
     expect(cache.stores[0]![0]!.count).toBe(10)
     expect(cache.stores[0]![0]!.decodeAll('key').subarray(0, keys.length)).toEqual(keys)
   })
@@ -97,7 +127,10 @@ describe('eviction', () => {
           const plans = new Map<number, (view: SlotView) => SlotPlan | null>([
             [tokens - 1, () => ({ evict: Int32Array.from([...doomed].sort((a, b) => a - b)) })],
           ])
-          const cache = new KVCache(shape, { policy: scripted(plans), codec: float32Codec({ blockTokens, residual }) })
+          const cache = new KVCache(shape, {
+            policy: scripted(plans),
+            codec: float32Codec({ blockTokens, residual }),
+          })
           feed(cache, tokens)
           const store = cache.stores[1]![1]!
           const kept = [...Array(tokens).keys()].filter((t) => !doomed.has(t))
@@ -115,7 +148,12 @@ describe('eviction', () => {
 
   it('merges by mass: the target becomes the mass-weighted mean and counts the tokens it absorbed', () => {
     const plans = new Map<number, (view: SlotView) => SlotPlan | null>([
-      [5, () => ({ merge: { from: Int32Array.of(1, 2), into: Int32Array.of(0, 0), weights: Float32Array.of(1, 1) } })],
+      [
+        5,
+        () => ({
+          merge: { from: Int32Array.of(1, 2), into: Int32Array.of(0, 0), weights: Float32Array.of(1, 1) },
+        }),
+      ],
     ])
     const cache = new KVCache(shape, { policy: scripted(plans) })
     feed(cache, 6)
@@ -123,8 +161,9 @@ describe('eviction', () => {
     expect(store.count).toBe(4)
     expect(store.stats.mass[0]).toBe(3)
     const width = shape.numKVHeads * shape.headDim
-    const mean = Float32Array.from({ length: shape.headDim }, (_, d) =>
-      [0, 1, 2].reduce((sum, p) => sum + rows(1, width, 1 + p * 3)[d]!, 0) / 3,
+    const mean = Float32Array.from(
+      { length: shape.headDim },
+      (_, d) => [0, 1, 2].reduce((sum, p) => sum + rows(1, width, 1 + p * 3)[d]!, 0) / 3,
     )
     const merged = store.decodeAll('key').subarray(0, shape.headDim)
     merged.forEach((x, d) => expect(x).toBeCloseTo(mean[d]!, 5))

@@ -15,7 +15,10 @@ describe('the CPU decoder on the embedded model', () => {
 
   it('decodes token by token to the same logits as the batched prefill', async () => {
     const model = await embeddedModel()
-    const tokens = [0, ...model.tokenizer.encode('We the People of the United States, in Order to form a more perfect Union')]
+    const tokens = [
+      0,
+      ...model.tokenizer.encode('We the People of the United States, in Order to form a more perfect Union'),
+    ]
     const batched = model.prefill(tokens, model.createCache())
     const cache = model.createCache()
     const vocab = model.config.vocabSize
@@ -27,11 +30,21 @@ describe('the CPU decoder on the embedded model', () => {
 
   it('gives bit-identical logits with a do-nothing codec and policy', async () => {
     const model = await embeddedModel()
-    const tokens = [0, ...model.tokenizer.encode('Call me Ishmael. Some years ago, never mind how long precisely, having little or no money')]
+    const tokens = [
+      0,
+      ...model.tokenizer.encode(
+        'Call me Ishmael. Some years ago, never mind how long precisely, having little or no money',
+      ),
+    ]
     const plain = model.createCache()
-    const plumbed = model.createCache({ codec: float32Codec({ blockTokens: 4, residual: 3 }), policy: keepAll() })
+    const plumbed = model.createCache({
+      codec: float32Codec({ blockTokens: 4, residual: 3 }),
+      policy: keepAll(),
+    })
     const prompt = tokens.slice(0, 9)
-    expect(model.prefill(prompt, plumbed, { lastOnly: true })).toEqual(model.prefill(prompt, plain, { lastOnly: true }))
+    expect(model.prefill(prompt, plumbed, { lastOnly: true })).toEqual(
+      model.prefill(prompt, plain, { lastOnly: true }),
+    )
     for (const token of tokens.slice(9)) expect(model.step(token, plumbed)).toEqual(model.step(token, plain))
     expect(plumbed.stores[0]![0]!.blocks.length).toBeGreaterThan(0)
   })
@@ -49,7 +62,9 @@ describe('the CPU decoder on the embedded model', () => {
   it('refuses tokens outside the vocabulary and a prefill into a used cache', async () => {
     const model = await embeddedModel()
     const cache = model.createCache()
-    expect(() => model.prefill([0, 5000], cache)).toThrow('token[1] = 5000 is outside the vocabulary [0, 4096)')
+    expect(() => model.prefill([0, 5000], cache)).toThrow(
+      'token[1] = 5000 is outside the vocabulary [0, 4096)',
+    )
     model.prefill([0, 1], cache)
     expect(() => model.prefill([0, 1], cache)).toThrow('the cache already holds 2 tokens')
   })
@@ -57,7 +72,11 @@ describe('the CPU decoder on the embedded model', () => {
   it('generates text', async () => {
     const model = await embeddedModel()
     let text = ''
-    for await (const piece of model.generate('Fellow citizens,', { cache: model.createCache(), maxTokens: 12 })) text += piece
+    for await (const piece of model.generate('Fellow citizens,', {
+      cache: model.createCache(),
+      maxTokens: 12,
+    }))
+      text += piece
     expect(text.length).toBeGreaterThan(10)
   })
 })

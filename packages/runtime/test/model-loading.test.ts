@@ -19,7 +19,10 @@ const baseConfig = {
 }
 
 /** A safetensors file of the given float32 tensors stored in `dtype`. */
-function safetensors(tensors: Record<string, { shape: number[]; data: Float32Array }>, dtype: 'F32' | 'F16' | 'BF16'): Uint8Array {
+function safetensors(
+  tensors: Record<string, { shape: number[]; data: Float32Array }>,
+  dtype: 'F32' | 'F16' | 'BF16',
+): Uint8Array {
   const header: Record<string, unknown> = {}
   const chunks: Uint8Array[] = []
   let offset = 0
@@ -47,17 +50,22 @@ function safetensors(tensors: Record<string, { shape: number[]; data: Float32Arr
 describe('config.json', () => {
   it('reads rope_theta and the newer rope_parameters', () => {
     expect(parseLlamaConfig({ ...baseConfig, rope_theta: 500000 }).ropeTheta).toBe(500000)
-    expect(parseLlamaConfig({ ...baseConfig, rope_parameters: { rope_theta: 1234, rope_type: 'default' } }).ropeTheta).toBe(1234)
+    expect(
+      parseLlamaConfig({ ...baseConfig, rope_parameters: { rope_theta: 1234, rope_type: 'default' } })
+        .ropeTheta,
+    ).toBe(1234)
     expect(parseLlamaConfig(baseConfig).headDim).toBe(4)
   })
 
   it('names an unsupported architecture and a missing field', () => {
-    expect(() => parseLlamaConfig({ ...baseConfig, architectures: ['GPT2LMHeadModel'], model_type: 'gpt2' })).toThrow(
-      'architecture "GPT2LMHeadModel" is not supported',
-    )
+    expect(() =>
+      parseLlamaConfig({ ...baseConfig, architectures: ['GPT2LMHeadModel'], model_type: 'gpt2' }),
+    ).toThrow('architecture "GPT2LMHeadModel" is not supported')
     const { hidden_size: _, ...missing } = baseConfig
     expect(() => parseLlamaConfig(missing)).toThrow('field "hidden_size" must be a number')
-    expect(() => parseLlamaConfig({ ...baseConfig, rope_parameters: { rope_type: 'yarn' } })).toThrow('rope_type "yarn"')
+    expect(() => parseLlamaConfig({ ...baseConfig, rope_parameters: { rope_type: 'yarn' } })).toThrow(
+      'rope_type "yarn"',
+    )
   })
 })
 
@@ -68,12 +76,16 @@ describe('safetensors', () => {
     const tensor = parsed.get('w')!
     expect(tensor.shape).toEqual([2, 3])
     const tolerance = dtype === 'F32' ? 0 : dtype === 'F16' ? 1e-3 : 1e-2
-    tensor.data.forEach((x, i) => expect(Math.abs(x - data[i]!)).toBeLessThanOrEqual(Math.abs(data[i]!) * tolerance))
+    tensor.data.forEach((x, i) =>
+      expect(Math.abs(x - data[i]!)).toBeLessThanOrEqual(Math.abs(data[i]!) * tolerance),
+    )
   })
 
   it('names an unknown dtype and a tensor whose bytes do not match its shape', () => {
     const file = safetensors({ w: { shape: [2, 3], data } }, 'F32')
-    const json = new TextDecoder().decode(file.subarray(8, 8 + Number(new DataView(file.buffer).getBigUint64(0, true))))
+    const json = new TextDecoder().decode(
+      file.subarray(8, 8 + Number(new DataView(file.buffer).getBigUint64(0, true))),
+    )
     const retyped = new TextEncoder().encode(json.replace('"F32"', '"I64"'))
     const bad = file.slice()
     bad.set(retyped, 8)
@@ -81,14 +93,25 @@ describe('safetensors', () => {
     const reshaped = new TextEncoder().encode(json.replace('[2,3]', '[3,3]'))
     const bad2 = file.slice()
     bad2.set(reshaped, 8)
-    expect(() => parseSafetensors(bad2)).toThrow('tensor "w" of shape [3,3] F32 does not match its byte range')
+    expect(() => parseSafetensors(bad2)).toThrow(
+      'tensor "w" of shape [3,3] F32 does not match its byte range',
+    )
   })
 
   it('reads sharded checkpoints through model.safetensors.index.json', async () => {
     const folder = await mkdtemp(join(tmpdir(), 'kv-shards-'))
-    await writeFile(join(folder, 'a.safetensors'), safetensors({ x: { shape: [2], data: Float32Array.of(1, 2) } }, 'F32'))
-    await writeFile(join(folder, 'b.safetensors'), safetensors({ y: { shape: [1], data: Float32Array.of(3) } }, 'F16'))
-    await writeFile(join(folder, 'model.safetensors.index.json'), JSON.stringify({ weight_map: { x: 'a.safetensors', y: 'b.safetensors' } }))
+    await writeFile(
+      join(folder, 'a.safetensors'),
+      safetensors({ x: { shape: [2], data: Float32Array.of(1, 2) } }, 'F32'),
+    )
+    await writeFile(
+      join(folder, 'b.safetensors'),
+      safetensors({ y: { shape: [1], data: Float32Array.of(3) } }, 'F16'),
+    )
+    await writeFile(
+      join(folder, 'model.safetensors.index.json'),
+      JSON.stringify({ weight_map: { x: 'a.safetensors', y: 'b.safetensors' } }),
+    )
     const tensors = await readCheckpointTensors(folder)
     expect([...tensors.keys()].sort()).toEqual(['x', 'y'])
     expect(tensors.get('y')!.data[0]).toBe(3)
@@ -96,8 +119,12 @@ describe('safetensors', () => {
 
   it('names a missing or mis-shaped tensor of the model', () => {
     const config = parseLlamaConfig(baseConfig)
-    expect(() => llamaWeights(new Map(), config)).toThrow('missing tensor "model.layers.0.input_layernorm.weight"')
-    const tensors = new Map([['model.layers.0.input_layernorm.weight', { shape: [7], data: new Float32Array(7) }]])
+    expect(() => llamaWeights(new Map(), config)).toThrow(
+      'missing tensor "model.layers.0.input_layernorm.weight"',
+    )
+    const tensors = new Map([
+      ['model.layers.0.input_layernorm.weight', { shape: [7], data: new Float32Array(7) }],
+    ])
     expect(() => llamaWeights(tensors, config)).toThrow('has shape [7], expected [8]')
   })
 })

@@ -12,11 +12,15 @@ describe('pipeline specs', () => {
   })
 
   it('lists the valid methods for an unknown method', () => {
-    expect(() => parseSpec('streaming+gzip:level=9')).toThrow(`unknown method "gzip" in pipeline "streaming+gzip:level=9"; valid methods: full, ${Object.keys(METHODS).join(', ')}`)
+    expect(() => parseSpec('streaming+gzip:level=9')).toThrow(
+      `unknown method "gzip" in pipeline "streaming+gzip:level=9"; valid methods: full, ${Object.keys(METHODS).join(', ')}`,
+    )
   })
 
   it('lists the valid parameters for an unknown parameter, and names a bad value', () => {
-    expect(() => parseSpec('kivi:bitz=4')).toThrow('unknown parameter "bitz" of kivi; valid parameters: bits, groupSize, residual, blockTokens')
+    expect(() => parseSpec('kivi:bitz=4')).toThrow(
+      'unknown parameter "bitz" of kivi; valid parameters: bits, groupSize, residual, blockTokens',
+    )
     expect(() => parseSpec('kivi:bits=four')).toThrow('parameter bits of kivi must be a number, got "four"')
     expect(() => parseSpec('kivi:bits')).toThrow('parameter "bits" of kivi needs a value')
   })

@@ -1,4 +1,4 @@
-import { type Model, loadModel } from '../src/index.js'
+import { loadModel, type Model } from '../src/index.js'
 
 let shared: Promise<Model> | undefined
 

@@ -1,4 +1,4 @@
-import { applyRope, dot, softmax } from '@kv/tensor'
+import { applyRope, softmax } from '@kv/tensor'
 import type { KVCodec } from '@kv/tensor/contracts'
 import type { HeadStore } from './head-store.js'
 
@@ -10,6 +10,23 @@ export class AttentionScratch {
   scores = new Float32Array(0)
   rotated = new Float32Array(0)
   blockScores = new Float32Array(0)
+
+  private sums = new Float64Array(0)
+  private partialRow = new Float32Array(0)
+
+  /** A zeroed float64 accumulator of `size` numbers. */
+  accumulator(size: number): Float64Array {
+    if (this.sums.length < size) this.sums = new Float64Array(size)
+    const acc = this.sums.subarray(0, size)
+    acc.fill(0)
+    return acc
+  }
+
+  /** A float32 row for one fused accumulate call. */
+  partial(size: number): Float32Array {
+    if (this.partialRow.length !== size) this.partialRow = new Float32Array(size)
+    return this.partialRow
+  }
 
   ensure(scores: number, headDim: number, blockRows: number): void {
     if (this.scores.length < scores) this.scores = new Float32Array(Math.max(scores, this.scores.length * 2))
@@ -80,8 +97,9 @@ export function attendHead(request: AttendRequest): void {
     softmax(scores, rowScores, count)
   }
 
-  out.fill(0, 0, group * headDim)
-  accumulateValues(store, codec, scores, count, group, out)
+  const acc = scratch.accumulator(group * headDim)
+  accumulateValues(store, codec, scores, count, group, acc, scratch)
+  for (let i = 0; i < group * headDim; i++) out[i] = acc[i]!
   const weightsSum = request.weightsSum
   if (weightsSum) {
     for (let i = 0; i < count; i++) {
@@ -120,55 +138,93 @@ function scoreRange(
       } else {
         let keys = decodedKeys[index]
         if (!keys) decodedKeys[index] = keys = codec!.decode(block.keys)
-        for (let s = lo; s < hi; s++)
-          scores[rowOffset + s] = dot(query, 0, keys, (s - first) * headDim, headDim)
+        dotRows(query, keys, (lo - first) * headDim, hi - lo, headDim, scores, rowOffset + lo)
       }
     }
     first = blockEnd
   }
   const raw = store.rawKeys
   const start = Math.max(from, first)
-  for (let s = start; s < to; s++) {
-    scores[rowOffset + s] = dot(query, 0, raw.data, raw.offset + (s - first) * headDim, headDim)
+  if (start < to)
+    dotRows(
+      query,
+      raw.data,
+      raw.offset + (start - first) * headDim,
+      to - start,
+      headDim,
+      scores,
+      rowOffset + start,
+    )
+}
+
+/** `out[outOffset + t] = query · rows[t]` for `count` rows of `headDim` from element `rowsOffset`. */
+function dotRows(
+  query: Float32Array,
+  rows: Float32Array,
+  rowsOffset: number,
+  count: number,
+  headDim: number,
+  out: Float32Array,
+  outOffset: number,
+): void {
+  const end4 = headDim & ~3
+  for (let t = 0; t < count; t++) {
+    const base = rowsOffset + t * headDim
+    let s0 = 0
+    let s1 = 0
+    let s2 = 0
+    let s3 = 0
+    let d = 0
+    for (; d < end4; d += 4) {
+      s0 += query[d]! * rows[base + d]!
+      s1 += query[d + 1]! * rows[base + d + 1]!
+      s2 += query[d + 2]! * rows[base + d + 2]!
+      s3 += query[d + 3]! * rows[base + d + 3]!
+    }
+    for (; d < headDim; d++) s0 += query[d]! * rows[base + d]!
+    out[outOffset + t] = s0 + s1 + s2 + s3
   }
 }
 
-/** `out[g] = Σ_slot weights[g, slot] · value[slot]` over blocks (fused when possible) and raw rows. */
+/** `acc[g] = Σ_slot weights[g, slot] · value[slot]` over blocks (fused when possible) and raw rows. */
 function accumulateValues(
   store: HeadStore,
   codec: KVCodec | undefined,
   weights: Float32Array,
   count: number,
   group: number,
-  out: Float32Array,
+  acc: Float64Array,
+  scratch: AttentionScratch,
 ): void {
   const headDim = store.headDim
   let first = 0
   for (const block of store.blocks) {
     if (codec!.accumulate) {
+      const partial = scratch.partial(headDim)
       for (let g = 0; g < group; g++) {
-        codec!.accumulate(
-          block.values,
-          weights,
-          g * count + first,
-          out.subarray(g * headDim, (g + 1) * headDim),
-        )
+        partial.fill(0)
+        codec!.accumulate(block.values, weights, g * count + first, partial)
+        for (let d = 0; d < headDim; d++) acc[g * headDim + d]! += partial[d]!
       }
     } else {
       const values = codec!.decode(block.values)
       for (let g = 0; g < group; g++) {
-        addWeightedRows(values, 0, weights, g * count + first, block.tokens, headDim, out, g * headDim)
+        addWeightedRows(values, 0, weights, g * count + first, block.tokens, headDim, acc, g * headDim)
       }
     }
     first += block.tokens
   }
   const raw = store.rawValues
   for (let g = 0; g < group; g++) {
-    addWeightedRows(raw.data, raw.offset, weights, g * count + first, raw.count, headDim, out, g * headDim)
+    addWeightedRows(raw.data, raw.offset, weights, g * count + first, raw.count, headDim, acc, g * headDim)
   }
 }
 
-/** `out[outOffset …] += Σ_t weights[weightOffset + t] · rows[t]`. */
+/**
+ * `acc[accOffset …] += Σ_t weights[weightOffset + t] · rows[t]`, accumulated in float64 token by token in
+ * order, eight columns at a time in locals. The order of additions does not depend on how the rows are
+ * split into calls, so a cache that stores the same rows in blocks gives bit-identical outputs.
+ */
 export function addWeightedRows(
   rows: Float32Array,
   rowsOffset: number,
@@ -176,13 +232,44 @@ export function addWeightedRows(
   weightOffset: number,
   tokens: number,
   headDim: number,
-  out: Float32Array,
-  outOffset: number,
+  acc: Float64Array,
+  accOffset: number,
 ): void {
-  for (let t = 0; t < tokens; t++) {
-    const w = weights[weightOffset + t]!
-    if (w === 0) continue
-    const base = rowsOffset + t * headDim
-    for (let d = 0; d < headDim; d++) out[outOffset + d]! += w * rows[base + d]!
+  const end8 = headDim & ~7
+  let d = 0
+  for (; d < end8; d += 8) {
+    const o = accOffset + d
+    let a0 = acc[o]!
+    let a1 = acc[o + 1]!
+    let a2 = acc[o + 2]!
+    let a3 = acc[o + 3]!
+    let a4 = acc[o + 4]!
+    let a5 = acc[o + 5]!
+    let a6 = acc[o + 6]!
+    let a7 = acc[o + 7]!
+    for (let t = 0, base = rowsOffset + d; t < tokens; t++, base += headDim) {
+      const w = weights[weightOffset + t]!
+      a0 += w * rows[base]!
+      a1 += w * rows[base + 1]!
+      a2 += w * rows[base + 2]!
+      a3 += w * rows[base + 3]!
+      a4 += w * rows[base + 4]!
+      a5 += w * rows[base + 5]!
+      a6 += w * rows[base + 6]!
+      a7 += w * rows[base + 7]!
+    }
+    acc[o] = a0
+    acc[o + 1] = a1
+    acc[o + 2] = a2
+    acc[o + 3] = a3
+    acc[o + 4] = a4
+    acc[o + 5] = a5
+    acc[o + 6] = a6
+    acc[o + 7] = a7
+  }
+  for (; d < headDim; d++) {
+    let a = acc[accOffset + d]!
+    for (let t = 0; t < tokens; t++) a += weights[weightOffset + t]! * rows[rowsOffset + t * headDim + d]!
+    acc[accOffset + d] = a
   }
 }

@@ -136,9 +136,10 @@ export class RetrievalState implements ExtraBytes {
       softmax(logits)
       for (let i = 0; i < slots.length; i++) weights[g * count + slots[i]!] = logits[i]!
     }
-    out.fill(0, 0, group * headDim)
+    const acc = scratch.accumulator(group * headDim)
     for (let g = 0; g < group; g++)
-      addWeightedRows(values, 0, weights, g * count, count, headDim, out, g * headDim)
+      addWeightedRows(values, 0, weights, g * count, count, headDim, acc, g * headDim)
+    for (let i = 0; i < group * headDim; i++) out[i] = acc[i]!
     if (request.weightsSum) {
       for (let i = 0; i < count; i++) {
         let sum = 0

@@ -15,7 +15,11 @@ export interface CapturedHeads {
  * token 0) and captures the rotated keys and queries of the chosen layers. Positions restart at every
  * window, so a key and a query of the same window are scored exactly as the model scores them.
  */
-export function captureHeads(model: Model, stream: Int32Array, options: { layers?: readonly number[]; window?: number } = {}): CapturedHeads {
+export function captureHeads(
+  model: Model,
+  stream: Int32Array,
+  options: { layers?: readonly number[]; window?: number } = {},
+): CapturedHeads {
   const { numLayers, numHeads, numKVHeads, headDim } = model.config
   const window = options.window ?? model.config.maxPositions
   const layers = options.layers ?? Array.from({ length: numLayers }, (_, l) => l)
@@ -38,10 +42,16 @@ export function captureHeads(model: Model, stream: Int32Array, options: { layers
           for (let t = 1; t <= length; t++) {
             const row = start + t - 1
             for (let h = 0; h < numKVHeads; h++) {
-              keys[at]![h]!.set(k.subarray((t * numKVHeads + h) * headDim, (t * numKVHeads + h + 1) * headDim), row * headDim)
+              keys[at]![h]!.set(
+                k.subarray((t * numKVHeads + h) * headDim, (t * numKVHeads + h + 1) * headDim),
+                row * headDim,
+              )
             }
             for (let h = 0; h < numHeads; h++) {
-              queries[at]![h]!.set(q.subarray((t * numHeads + h) * headDim, (t * numHeads + h + 1) * headDim), row * headDim)
+              queries[at]![h]!.set(
+                q.subarray((t * numHeads + h) * headDim, (t * numHeads + h + 1) * headDim),
+                row * headDim,
+              )
             }
           }
         },
