@@ -166,6 +166,8 @@ describe('eviction', () => {
       (_, d) => [0, 1, 2].reduce((sum, p) => sum + rows(1, width, 1 + p * 3)[d]!, 0) / 3,
     )
     const merged = store.decodeAll('key').subarray(0, shape.headDim)
-    merged.forEach((x, d) => expect(x).toBeCloseTo(mean[d]!, 5))
+    merged.forEach((x, d) => {
+      expect(x).toBeCloseTo(mean[d]!, 5)
+    })
   })
 })

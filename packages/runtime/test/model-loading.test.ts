@@ -76,9 +76,9 @@ describe('safetensors', () => {
     const tensor = parsed.get('w')!
     expect(tensor.shape).toEqual([2, 3])
     const tolerance = dtype === 'F32' ? 0 : dtype === 'F16' ? 1e-3 : 1e-2
-    tensor.data.forEach((x, i) =>
-      expect(Math.abs(x - data[i]!)).toBeLessThanOrEqual(Math.abs(data[i]!) * tolerance),
-    )
+    tensor.data.forEach((x, i) => {
+      expect(Math.abs(x - data[i]!)).toBeLessThanOrEqual(Math.abs(data[i]!) * tolerance)
+    })
   })
 
   it('names an unknown dtype and a tensor whose bytes do not match its shape', () => {
