@@ -16,17 +16,30 @@ for (const name of readdirSync(root).sort()) {
   const manifest = JSON.parse(readFileSync(manifestPath, 'utf8'))
   const { messages } = await publint({ pkgDir: folder, pack: 'pnpm', level: 'warning' })
   for (const message of messages) {
-    console.log(`${manifest.name}: publint ${message.type}: ${formatMessage(message, manifest) ?? message.code}`)
+    console.log(
+      `${manifest.name}: publint ${message.type}: ${formatMessage(message, manifest) ?? message.code}`,
+    )
     if (message.type === 'error') failures++
   }
   for (const [subpath, entry] of Object.entries(manifest.publishConfig?.exports ?? {})) {
     const target = join(folder, typeof entry === 'string' ? entry : entry.import)
     try {
-      execFileSync(process.execPath, ['--import', fileURLToPath(new URL('./register.mjs', import.meta.url)), '-e', `import(${JSON.stringify(target)}).then((m) => { if (Object.keys(m).length === 0 && ${JSON.stringify(subpath)} === '.') throw new Error('no exports') })`], { stdio: 'pipe' })
+      execFileSync(
+        process.execPath,
+        [
+          '--import',
+          fileURLToPath(new URL('./register.mjs', import.meta.url)),
+          '-e',
+          `import(${JSON.stringify(target)}).then((m) => { if (Object.keys(m).length === 0 && ${JSON.stringify(subpath)} === '.') throw new Error('no exports') })`,
+        ],
+        { stdio: 'pipe' },
+      )
       console.log(`${manifest.name}${subpath.slice(1)}: imported ${entry.import ?? entry}`)
     } catch (error) {
       failures++
-      console.log(`${manifest.name}${subpath.slice(1)}: import of ${target} failed:\n${error.stderr?.toString() ?? error}`)
+      console.log(
+        `${manifest.name}${subpath.slice(1)}: import of ${target} failed:\n${error.stderr?.toString() ?? error}`,
+      )
     }
   }
 }

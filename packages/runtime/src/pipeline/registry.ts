@@ -11,7 +11,8 @@ export interface BuildContext {
   readonly headScores: unknown
 }
 
-export type ParamType = 'number' | 'boolean' | 'string'
+/** `numberOrName`: a number, or a name such as `fp16`. */
+export type ParamType = 'number' | 'boolean' | 'string' | 'numberOrName'
 
 /** One method of the spec language: its parameters and how it becomes cache plug-ins. */
 export interface MethodEntry {

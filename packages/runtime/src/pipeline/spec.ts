@@ -15,6 +15,10 @@ function parseValue(raw: string, type: ParamType, where: string): number | boole
       throw new RangeError(`${where} must be a number, got "${raw}"`)
     return value
   }
+  if (type === 'numberOrName') {
+    const value = Number(raw)
+    return raw.trim() !== '' && Number.isFinite(value) ? value : raw
+  }
   if (type === 'boolean') {
     if (raw === 'true' || raw === '1') return true
     if (raw === 'false' || raw === '0') return false

@@ -1,0 +1,183 @@
+/**
+ * Decode-attention benchmark of @kv/kernels-webgpu on a real GPU (Node.js + Dawn + Vulkan): batch × KV
+ * heads × query heads per KV head × head dim at several context lengths, float16 and 4/2-bit packed
+ * caches. Prints one JSON line per measurement. Usage: node bench.mjs [tokens,...] [batch]
+ */
+import {
+  type CacheKind,
+  createDecodeAttention,
+  decodeAttentionReference,
+  decodePage,
+  type KvGpuContext,
+  requestDevice,
+  storageBuffer,
+  uploadBuffer,
+} from '../../packages/kernels-webgpu/src/index.js'
+import { encodeFill } from './fill.js'
+
+const lengths = (process.argv[2] ?? '8192,32768,131072').split(',').map(Number)
+const BATCH = Number(process.argv[3] ?? 16)
+const KV = 8
+const QPK = 4
+const D = 128
+const ITERS = Number(process.env.BENCH_ITERS ?? 20)
+
+function print(record: Record<string, unknown>): void {
+  console.log(JSON.stringify(record))
+}
+
+/** Sanity check on this GPU: a small cache against the CPU reference. */
+async function check(ctx: KvGpuContext, kind: CacheKind): Promise<number> {
+  const tokens = 1000
+  const attn = createDecodeAttention(ctx, {
+    headDim: D,
+    kvHeads: 2,
+    queryHeadsPerKv: QPK,
+    kind,
+    maxTokens: tokens,
+  })
+  const k = new Float32Array(tokens * 2 * D)
+  const v = new Float32Array(tokens * 2 * D)
+  let s = 12345
+  const rnd = () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0
+    return s / 2 ** 31 - 1
+  }
+  for (let i = 0; i < k.length; i++) {
+    k[i] = rnd() * 2
+    v[i] = rnd()
+  }
+  attn.append(0, k, v)
+  const q = new Float32Array(2 * QPK * D).map(() => rnd())
+  const { output } = await attn.run(q)
+  // the reference attends over what the pages hold (decoded), page by page
+  const kk = new Float32Array(k.length)
+  const vv = new Float32Array(v.length)
+  const P = attn.layout.pageTokens
+  const page = new Uint32Array(attn.layout.pageWords)
+  const { encodePage } = await import('../../packages/kernels-webgpu/src/index.js')
+  for (let h = 0; h < 2; h++) {
+    for (let p0 = 0; p0 < tokens; p0 += P) {
+      const n = Math.min(P, tokens - p0)
+      const kb = new Float32Array(n * D)
+      const vb = new Float32Array(n * D)
+      for (let t = 0; t < n; t++) {
+        kb.set(k.subarray(((p0 + t) * 2 + h) * D, ((p0 + t) * 2 + h + 1) * D), t * D)
+        vb.set(v.subarray(((p0 + t) * 2 + h) * D, ((p0 + t) * 2 + h + 1) * D), t * D)
+      }
+      encodePage(attn.layout, kb, vb, n, page)
+      const back = decodePage(attn.layout, page, n)
+      for (let t = 0; t < n; t++) {
+        kk.set(back.keys.subarray(t * D, (t + 1) * D), ((p0 + t) * 2 + h) * D)
+        vv.set(back.values.subarray(t * D, (t + 1) * D), ((p0 + t) * 2 + h) * D)
+      }
+    }
+  }
+  const ref = decodeAttentionReference(q, kk, vv, tokens, { headDim: D, kvHeads: 2, queryHeadsPerKv: QPK })
+  let err = 0
+  for (let i = 0; i < output.length; i++) err = Math.max(err, Math.abs(output[i]! - ref.output[i]!))
+  attn.destroy()
+  return err
+}
+
+async function bench(
+  ctx: KvGpuContext,
+  kind: CacheKind,
+  tokens: number,
+  pageTokens: number,
+  target: number,
+  groupSize: number,
+) {
+  const device = ctx.device
+  const limit = Math.min(device.limits.maxStorageBufferBindingSize, device.limits.maxBufferSize)
+  const probe = createDecodeAttention(ctx, {
+    headDim: D,
+    kvHeads: KV,
+    queryHeadsPerKv: QPK,
+    kind,
+    pageTokens,
+    groupSize,
+    maxTokens: pageTokens,
+  })
+  const bytesPerSeq = Math.ceil(tokens / pageTokens) * KV * probe.layout.pageWords * 4
+  probe.destroy()
+  const perShard = Math.max(1, Math.min(BATCH, Math.floor(limit / bytesPerSeq)))
+  const shards: ReturnType<typeof createDecodeAttention>[] = []
+  const fill = device.createCommandEncoder()
+  for (let b = 0; b < BATCH; b += perShard) {
+    const batch = Math.min(perShard, BATCH - b)
+    const attn = createDecodeAttention(ctx, {
+      headDim: D,
+      kvHeads: KV,
+      queryHeadsPerKv: QPK,
+      kind,
+      pageTokens,
+      groupSize,
+      batch,
+      maxTokens: tokens,
+      targetWorkgroups: Math.max(1, Math.round((target * batch) / BATCH)),
+    })
+    for (let s = 0; s < batch; s++) attn.reserve(s, tokens)
+    encodeFill(device, fill, attn.pool, attn.layout, 17 + b)
+    shards.push(attn)
+  }
+  device.queue.submit([fill.finish()])
+  const q = shards.map((a) => uploadBuffer(device, new Float32Array(a.batch * KV * QPK * D).fill(0.05)))
+  const out = shards.map((a) => storageBuffer(device, 4 * a.batch * KV * QPK * D))
+  const lse = shards.map((a) => storageBuffer(device, 4 * a.batch * KV * QPK))
+  const runs = async (n: number) => {
+    const enc = device.createCommandEncoder()
+    for (let i = 0; i < n; i++) shards.forEach((a, j) => a.encode(enc, q[j]!, out[j]!, lse[j]!))
+    const t0 = performance.now()
+    device.queue.submit([enc.finish()])
+    await device.queue.onSubmittedWorkDone()
+    return (performance.now() - t0) / n
+  }
+  await runs(2)
+  const ms = Math.min(await runs(ITERS), await runs(ITERS))
+  const bytes = shards.reduce((sum, a) => sum + a.batch * bytesPerSeq, 0)
+  print({
+    impl: 'webgpu-fused',
+    kind,
+    tokens,
+    batch: BATCH,
+    pageTokens,
+    groupSize: kind === 'f16' ? null : groupSize,
+    shards: shards.length,
+    splits: shards[0]!.splitPlan().splits,
+    ms: +ms.toFixed(4),
+    cacheBytes: bytes,
+    GBps: +(bytes / ms / 1e6).toFixed(1),
+  })
+  for (const b of [...q, ...out, ...lse]) b.destroy()
+  for (const a of shards) a.destroy()
+}
+
+const ctx = await requestDevice({ powerPreference: 'high-performance' })
+ctx.device.onuncapturederror = (e) => print({ gpuError: (e as GPUUncapturedErrorEvent).error.message })
+const l = ctx.device.limits
+print({
+  adapter: ctx.adapterInfo,
+  features: [...ctx.features],
+  maxStorageBufferBindingSize: l.maxStorageBufferBindingSize,
+  maxBufferSize: l.maxBufferSize,
+  maxWorkgroupStorage: l.maxComputeWorkgroupStorageSize,
+})
+for (const kind of ['f16', 'q4', 'q2'] as const) print({ check: kind, maxAbsErr: await check(ctx, kind) })
+const variants = (process.env.BENCH_VARIANTS ?? '128:1024:32')
+  .split(',')
+  .map((s) => s.split(':').map(Number) as [number, number, number])
+for (const tokens of lengths) {
+  for (const kind of ['f16', 'q4', 'q2'] as const) {
+    for (const [pageTokens, target, groupSize] of variants) {
+      if (kind === 'f16' && groupSize !== variants[0]![2]) continue
+      try {
+        await bench(ctx, kind, tokens, pageTokens, target, groupSize)
+      } catch (error) {
+        print({ kind, tokens, pageTokens, target, error: String(error) })
+      }
+    }
+  }
+}
+ctx.dispose()
+process.exit(0)
