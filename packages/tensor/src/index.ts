@@ -30,3 +30,5 @@ export {
   storageFor,
 } from './tensor/dtype.js'
 export { contiguousStrides, sizeOf, Tensor } from './tensor/tensor.js'
+export type { PreparedMatrix } from './wasm/prepared.js'
+export { prepareMatrix, wasmSimdAvailable } from './wasm/prepared.js'

@@ -1,0 +1,106 @@
+import { performance } from 'node:perf_hooks'
+import { gemv, matmulTransB, prepareMatrix, Rng, wasmSimdAvailable } from '../src/index.js'
+
+/** One line of a benchmark table; `ratio` compares `value` with a baseline timed in the same run. */
+export type BenchRow = { name: string; value: number; unit: string; ratio?: number; note?: string }
+
+const SAMPLES = 7
+const SAMPLE_MS = 40
+
+/** Median seconds per call of `fn`: a warm-up (which also lets V8 tier the wasm up), then SAMPLES samples. */
+function medianSeconds(fn: () => void): number {
+  fn()
+  let calls = 0
+  const warm = performance.now()
+  while (performance.now() - warm < SAMPLE_MS) {
+    fn()
+    calls++
+  }
+  const perSample = Math.max(1, calls)
+  const times: number[] = []
+  for (let s = 0; s < SAMPLES; s++) {
+    const start = performance.now()
+    for (let i = 0; i < perSample; i++) fn()
+    times.push((performance.now() - start) / 1000 / perSample)
+  }
+  times.sort((x, y) => x - y)
+  return times[SAMPLES >> 1]!
+}
+
+/** Median seconds of a `Float32Array.prototype.set` copy of `elements` floats: the memory-speed yardstick. */
+function copySeconds(elements: number): number {
+  const src = new Rng(3).fillUniform(new Float32Array(elements), -1, 1)
+  const dst = new Float32Array(elements)
+  return medianSeconds(() => dst.set(src))
+}
+
+function format(seconds: number): string {
+  return seconds < 1e-3 ? `${(seconds * 1e6).toFixed(0)} µs` : `${(seconds * 1e3).toFixed(1)} ms`
+}
+
+/** Two rows: the JS kernel (ratio against copying its operands) and the prepared one (ratio against JS). */
+function rowsFor(label: string, flops: number, copyFloats: number, js: () => void, prepared: () => void) {
+  const jsSeconds = medianSeconds(js)
+  const wasmSeconds = medianSeconds(prepared)
+  const copy = copySeconds(copyFloats)
+  const backend = wasmSimdAvailable() ? 'wasm-simd' : 'js fallback'
+  return [
+    {
+      name: `js ${label}`,
+      value: flops / jsSeconds / 1e9,
+      unit: 'GFLOP/s',
+      ratio: copy / jsSeconds,
+      note: `${format(jsSeconds)}; ratio = copy time of the operands ÷ op time`,
+    },
+    {
+      name: `prepared ${label}`,
+      value: flops / wasmSeconds / 1e9,
+      unit: 'GFLOP/s',
+      ratio: jsSeconds / wasmSeconds,
+      note: `${backend}, ${format(wasmSeconds)}; ratio = JS time ÷ this; copy ÷ this = ${(copy / wasmSeconds).toFixed(2)}`,
+    },
+  ] satisfies BenchRow[]
+}
+
+function benchGemv(rng: Rng, rows: number, cols: number): BenchRow[] {
+  const w = rng.fillNormal(new Float32Array(rows * cols))
+  const x = rng.fillNormal(new Float32Array(cols))
+  const out = new Float32Array(rows)
+  const prepared = prepareMatrix(w, rows, cols)
+  return rowsFor(
+    `gemv ${rows}×${cols}`,
+    2 * rows * cols,
+    rows * cols + cols,
+    () => gemv(w, x, out, rows, cols),
+    () => prepared.gemv(x, out),
+  )
+}
+
+function benchTransB(rng: Rng, tokens: number, cols: number, rows: number): BenchRow[] {
+  const w = rng.fillNormal(new Float32Array(rows * cols))
+  const x = rng.fillNormal(new Float32Array(tokens * cols))
+  const out = new Float32Array(tokens * rows)
+  const prepared = prepareMatrix(w, rows, cols)
+  return rowsFor(
+    `matmulTransB ${tokens}×${cols} · (${rows}×${cols})ᵀ`,
+    2 * tokens * rows * cols,
+    tokens * cols + rows * cols,
+    () => matmulTransB(x, w, out, tokens, cols, rows),
+    () => prepared.matmulTransB(x, tokens, out),
+  )
+}
+
+/**
+ * GFLOP/s of the prepared (WebAssembly SIMD) `gemv` at the decoder's lm-head and MLP sizes and of its
+ * `matmulTransB` at a 2048-token prefill, each against the JS kernel timed in the same run (ratio), and
+ * the JS kernel against a `Float32Array.prototype.set` copy of its operands.
+ *
+ * @example
+ * console.table(await benchWasm())
+ */
+export async function benchWasm(): Promise<BenchRow[]> {
+  const rng = new Rng(7)
+  return [...benchGemv(rng, 4096, 256), ...benchGemv(rng, 768, 256), ...benchTransB(rng, 2048, 256, 768)]
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) console.table(await benchWasm())

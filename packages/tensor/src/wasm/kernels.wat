@@ -1,0 +1,180 @@
+;; Float32 matrix kernels for the decoder, in WebAssembly SIMD (f32x4).
+;;
+;; Layout contract (kept by prepared.ts): a prepared weight is row-major with `stride` floats per row,
+;; stride = cols rounded up to a multiple of 8, and `rows` rounded up to a multiple of 4; the padding is
+;; zero in the weight and in every x row, so the kernels never handle a column or row remainder.
+;; All pointers are byte offsets into the one imported memory; sizes are in floats.
+;;
+;; Sums are f32 (mul then add: wasm SIMD has no fused multiply-add outside relaxed-simd). Each output is
+;; eight lane-wise running sums over stride/8 terms, then a pairwise reduction of the lanes.
+(module
+  (import "env" "memory" (memory 1))
+
+  ;; [Σa, Σb, Σc, Σd]: the four horizontal sums in one vector, by two rounds of pair-and-add shuffles.
+  (func $hsum4 (param $a v128) (param $b v128) (param $c v128) (param $d v128) (result v128)
+    (local $ab v128) (local $cd v128)
+    ;; [a0+a2, a1+a3, b0+b2, b1+b3]
+    (local.set $ab (f32x4.add
+      (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $a) (local.get $b))
+      (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $a) (local.get $b))))
+    (local.set $cd (f32x4.add
+      (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $c) (local.get $d))
+      (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $c) (local.get $d))))
+    (f32x4.add
+      (i8x16.shuffle 0 1 2 3 8 9 10 11 16 17 18 19 24 25 26 27 (local.get $ab) (local.get $cd))
+      (i8x16.shuffle 4 5 6 7 12 13 14 15 20 21 22 23 28 29 30 31 (local.get $ab) (local.get $cd))))
+
+  ;; out[r] = Σ_c W[r,c]·x[c] for r < rows (a multiple of 4): four rows per pass, so each load of x feeds
+  ;; four multiplies; two f32x4 accumulators per row (8 columns per step) hide the add latency.
+  (func $gemv (export "gemv")
+    (param $w i32) (param $x i32) (param $out i32) (param $rows i32) (param $stride i32)
+    (local $rowBytes i32) (local $outEnd i32)
+    (local $p0 i32) (local $p1 i32) (local $p2 i32) (local $p3 i32) (local $px i32) (local $pxEnd i32)
+    (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128)
+    (local $b0 v128) (local $b1 v128) (local $b2 v128) (local $b3 v128)
+    (local $xa v128) (local $xb v128)
+    (if (i32.eqz (local.get $rows)) (then (return)))
+    (local.set $rowBytes (i32.shl (local.get $stride) (i32.const 2)))
+    (local.set $outEnd (i32.add (local.get $out) (i32.shl (local.get $rows) (i32.const 2))))
+    (local.set $pxEnd (i32.add (local.get $x) (local.get $rowBytes)))
+    (loop $rowBlock
+      (local.set $p0 (local.get $w))
+      (local.set $p1 (i32.add (local.get $p0) (local.get $rowBytes)))
+      (local.set $p2 (i32.add (local.get $p1) (local.get $rowBytes)))
+      (local.set $p3 (i32.add (local.get $p2) (local.get $rowBytes)))
+      (local.set $px (local.get $x))
+      (local.set $a0 (v128.const i64x2 0 0)) (local.set $a1 (v128.const i64x2 0 0))
+      (local.set $a2 (v128.const i64x2 0 0)) (local.set $a3 (v128.const i64x2 0 0))
+      (local.set $b0 (v128.const i64x2 0 0)) (local.set $b1 (v128.const i64x2 0 0))
+      (local.set $b2 (v128.const i64x2 0 0)) (local.set $b3 (v128.const i64x2 0 0))
+      (loop $cols
+        (local.set $xa (v128.load (local.get $px)))
+        (local.set $xb (v128.load offset=16 (local.get $px)))
+        (local.set $a0 (f32x4.add (local.get $a0) (f32x4.mul (v128.load (local.get $p0)) (local.get $xa))))
+        (local.set $b0 (f32x4.add (local.get $b0) (f32x4.mul (v128.load offset=16 (local.get $p0)) (local.get $xb))))
+        (local.set $a1 (f32x4.add (local.get $a1) (f32x4.mul (v128.load (local.get $p1)) (local.get $xa))))
+        (local.set $b1 (f32x4.add (local.get $b1) (f32x4.mul (v128.load offset=16 (local.get $p1)) (local.get $xb))))
+        (local.set $a2 (f32x4.add (local.get $a2) (f32x4.mul (v128.load (local.get $p2)) (local.get $xa))))
+        (local.set $b2 (f32x4.add (local.get $b2) (f32x4.mul (v128.load offset=16 (local.get $p2)) (local.get $xb))))
+        (local.set $a3 (f32x4.add (local.get $a3) (f32x4.mul (v128.load (local.get $p3)) (local.get $xa))))
+        (local.set $b3 (f32x4.add (local.get $b3) (f32x4.mul (v128.load offset=16 (local.get $p3)) (local.get $xb))))
+        (local.set $p0 (i32.add (local.get $p0) (i32.const 32)))
+        (local.set $p1 (i32.add (local.get $p1) (i32.const 32)))
+        (local.set $p2 (i32.add (local.get $p2) (i32.const 32)))
+        (local.set $p3 (i32.add (local.get $p3) (i32.const 32)))
+        (local.set $px (i32.add (local.get $px) (i32.const 32)))
+        (br_if $cols (i32.lt_u (local.get $px) (local.get $pxEnd))))
+      (v128.store (local.get $out) (call $hsum4
+        (f32x4.add (local.get $a0) (local.get $b0)) (f32x4.add (local.get $a1) (local.get $b1))
+        (f32x4.add (local.get $a2) (local.get $b2)) (f32x4.add (local.get $a3) (local.get $b3))))
+      (local.set $w (local.get $p3))
+      (local.set $out (i32.add (local.get $out) (i32.const 16)))
+      (br_if $rowBlock (i32.lt_u (local.get $out) (local.get $outEnd)))))
+
+  ;; out[t, r] = Σ_c X[t,c]·W[r,c], out [tokens, rows] (row stride `rows`), X [tokens, stride].
+  ;; W is walked in panels of `panel` rows (a multiple of 4, sized by the caller to stay in L2) and every
+  ;; token passes over a panel before the next one: tiles of 4 tokens × 2 rows (8 accumulators, each W load
+  ;; feeds four multiplies, each X load two), then leftover tokens one at a time through $gemv.
+  (func $matmulTransB (export "matmulTransB")
+    (param $w i32) (param $x i32) (param $out i32) (param $rows i32) (param $stride i32)
+    (param $tokens i32) (param $panel i32)
+    (local $rowBytes i32) (local $outRowBytes i32) (local $r i32) (local $rEnd i32) (local $t i32)
+    (local $tiledTokens i32) (local $x0 i32) (local $o i32) (local $rr i32)
+    (local $q0 i32) (local $q1 i32) (local $q0End i32) (local $p0 i32) (local $p1 i32) (local $p2 i32) (local $p3 i32)
+    (local $c00 v128) (local $c01 v128) (local $c10 v128) (local $c11 v128)
+    (local $c20 v128) (local $c21 v128) (local $c30 v128) (local $c31 v128)
+    (local $va v128) (local $vb v128) (local $vx v128) (local $sum v128)
+    (if (i32.or (i32.eqz (local.get $rows)) (i32.eqz (local.get $tokens))) (then (return)))
+    (local.set $rowBytes (i32.shl (local.get $stride) (i32.const 2)))
+    (local.set $outRowBytes (i32.shl (local.get $rows) (i32.const 2)))
+    (local.set $tiledTokens (i32.and (local.get $tokens) (i32.const -4)))
+    (local.set $r (i32.const 0))
+    (loop $panels
+      (local.set $rEnd (i32.add (local.get $r) (local.get $panel)))
+      (if (i32.gt_u (local.get $rEnd) (local.get $rows)) (then (local.set $rEnd (local.get $rows))))
+      (local.set $t (i32.const 0))
+      (block $tilesDone
+        (br_if $tilesDone (i32.eqz (local.get $tiledTokens)))
+        (loop $tokenBlock
+          (local.set $x0 (i32.add (local.get $x) (i32.mul (local.get $t) (local.get $rowBytes))))
+          (local.set $rr (local.get $r))
+          (loop $rowPair
+            (local.set $q0 (i32.add (local.get $w) (i32.mul (local.get $rr) (local.get $rowBytes))))
+            (local.set $q1 (i32.add (local.get $q0) (local.get $rowBytes)))
+            (local.set $q0End (local.get $q1))
+            (local.set $p0 (local.get $x0))
+            (local.set $p1 (i32.add (local.get $p0) (local.get $rowBytes)))
+            (local.set $p2 (i32.add (local.get $p1) (local.get $rowBytes)))
+            (local.set $p3 (i32.add (local.get $p2) (local.get $rowBytes)))
+            (local.set $c00 (v128.const i64x2 0 0)) (local.set $c01 (v128.const i64x2 0 0))
+            (local.set $c10 (v128.const i64x2 0 0)) (local.set $c11 (v128.const i64x2 0 0))
+            (local.set $c20 (v128.const i64x2 0 0)) (local.set $c21 (v128.const i64x2 0 0))
+            (local.set $c30 (v128.const i64x2 0 0)) (local.set $c31 (v128.const i64x2 0 0))
+            (loop $cols
+              (local.set $va (v128.load (local.get $q0)))
+              (local.set $vb (v128.load (local.get $q1)))
+              (local.set $vx (v128.load (local.get $p0)))
+              (local.set $c00 (f32x4.add (local.get $c00) (f32x4.mul (local.get $vx) (local.get $va))))
+              (local.set $c01 (f32x4.add (local.get $c01) (f32x4.mul (local.get $vx) (local.get $vb))))
+              (local.set $vx (v128.load (local.get $p1)))
+              (local.set $c10 (f32x4.add (local.get $c10) (f32x4.mul (local.get $vx) (local.get $va))))
+              (local.set $c11 (f32x4.add (local.get $c11) (f32x4.mul (local.get $vx) (local.get $vb))))
+              (local.set $vx (v128.load (local.get $p2)))
+              (local.set $c20 (f32x4.add (local.get $c20) (f32x4.mul (local.get $vx) (local.get $va))))
+              (local.set $c21 (f32x4.add (local.get $c21) (f32x4.mul (local.get $vx) (local.get $vb))))
+              (local.set $vx (v128.load (local.get $p3)))
+              (local.set $c30 (f32x4.add (local.get $c30) (f32x4.mul (local.get $vx) (local.get $va))))
+              (local.set $c31 (f32x4.add (local.get $c31) (f32x4.mul (local.get $vx) (local.get $vb))))
+              (local.set $va (v128.load offset=16 (local.get $q0)))
+              (local.set $vb (v128.load offset=16 (local.get $q1)))
+              (local.set $vx (v128.load offset=16 (local.get $p0)))
+              (local.set $c00 (f32x4.add (local.get $c00) (f32x4.mul (local.get $vx) (local.get $va))))
+              (local.set $c01 (f32x4.add (local.get $c01) (f32x4.mul (local.get $vx) (local.get $vb))))
+              (local.set $vx (v128.load offset=16 (local.get $p1)))
+              (local.set $c10 (f32x4.add (local.get $c10) (f32x4.mul (local.get $vx) (local.get $va))))
+              (local.set $c11 (f32x4.add (local.get $c11) (f32x4.mul (local.get $vx) (local.get $vb))))
+              (local.set $vx (v128.load offset=16 (local.get $p2)))
+              (local.set $c20 (f32x4.add (local.get $c20) (f32x4.mul (local.get $vx) (local.get $va))))
+              (local.set $c21 (f32x4.add (local.get $c21) (f32x4.mul (local.get $vx) (local.get $vb))))
+              (local.set $vx (v128.load offset=16 (local.get $p3)))
+              (local.set $c30 (f32x4.add (local.get $c30) (f32x4.mul (local.get $vx) (local.get $va))))
+              (local.set $c31 (f32x4.add (local.get $c31) (f32x4.mul (local.get $vx) (local.get $vb))))
+              (local.set $q0 (i32.add (local.get $q0) (i32.const 32)))
+              (local.set $q1 (i32.add (local.get $q1) (i32.const 32)))
+              (local.set $p0 (i32.add (local.get $p0) (i32.const 32)))
+              (local.set $p1 (i32.add (local.get $p1) (i32.const 32)))
+              (local.set $p2 (i32.add (local.get $p2) (i32.const 32)))
+              (local.set $p3 (i32.add (local.get $p3) (i32.const 32)))
+              (br_if $cols (i32.lt_u (local.get $q0) (local.get $q0End))))
+            ;; [out[t,rr], out[t,rr+1], out[t+1,rr], out[t+1,rr+1]], then the same for tokens t+2, t+3.
+            (local.set $o (i32.add (i32.add (local.get $out) (i32.shl (local.get $rr) (i32.const 2)))
+              (i32.mul (local.get $t) (local.get $outRowBytes))))
+            (local.set $sum (call $hsum4 (local.get $c00) (local.get $c01) (local.get $c10) (local.get $c11)))
+            (v128.store64_lane 0 (local.get $o) (local.get $sum))
+            (local.set $o (i32.add (local.get $o) (local.get $outRowBytes)))
+            (v128.store64_lane 1 (local.get $o) (local.get $sum))
+            (local.set $o (i32.add (local.get $o) (local.get $outRowBytes)))
+            (local.set $sum (call $hsum4 (local.get $c20) (local.get $c21) (local.get $c30) (local.get $c31)))
+            (v128.store64_lane 0 (local.get $o) (local.get $sum))
+            (local.set $o (i32.add (local.get $o) (local.get $outRowBytes)))
+            (v128.store64_lane 1 (local.get $o) (local.get $sum))
+            (local.set $rr (i32.add (local.get $rr) (i32.const 2)))
+            (br_if $rowPair (i32.lt_u (local.get $rr) (local.get $rEnd))))
+          (local.set $t (i32.add (local.get $t) (i32.const 4)))
+          (br_if $tokenBlock (i32.lt_u (local.get $t) (local.get $tiledTokens)))))
+      ;; Leftover tokens (tokens mod 4) against this panel.
+      (block $leftDone
+        (br_if $leftDone (i32.ge_u (local.get $t) (local.get $tokens)))
+        (loop $left
+          (call $gemv
+            (i32.add (local.get $w) (i32.mul (local.get $r) (local.get $rowBytes)))
+            (i32.add (local.get $x) (i32.mul (local.get $t) (local.get $rowBytes)))
+            (i32.add (i32.add (local.get $out) (i32.shl (local.get $r) (i32.const 2)))
+              (i32.mul (local.get $t) (local.get $outRowBytes)))
+            (i32.sub (local.get $rEnd) (local.get $r))
+            (local.get $stride))
+          (local.set $t (i32.add (local.get $t) (i32.const 1)))
+          (br_if $left (i32.lt_u (local.get $t) (local.get $tokens)))))
+      (local.set $r (local.get $rEnd))
+      (br_if $panels (i32.lt_u (local.get $r) (local.get $rows)))))
+)
