@@ -4,6 +4,8 @@
  */
 
 export { CompositionError } from './cache/compose.js'
+export type { Float16Block } from './cache/float16-codec.js'
+export { float16Codec } from './cache/float16-codec.js'
 export type { Float32Block } from './cache/float32-codec.js'
 export { float32Codec } from './cache/float32-codec.js'
 export { keepAll } from './cache/keep-all.js'

@@ -5,6 +5,13 @@ import { d2oLayerRatios, PrefillAttention } from './layer-budgets.js'
 import { planD2O } from './merge-plan.js'
 
 /** Options of {@link d2o}. */
+/**
+ * Streaming from an empty cache (no prompt): the layer budgets are fixed from the attention of the first
+ * this-many tokens (summed over their decode steps, as a prompt's column sums), and budgets then follow
+ * the sequence length.
+ */
+export const STREAMING_WARMUP = 64
+
 export interface D2OOptions {
   /** Heavy-hitter share of the prompt, in [0, 1]. Default 0.1. */
   readonly heavy?: number
@@ -79,6 +86,7 @@ export function d2o(options: D2OOptions = {}): D2OPolicy {
   let promptLength = 0
   let thresholds: Float64Array = new Float64Array(0)
   let numHeads = 0
+  let streaming = false
 
   const isProtected = (layer: number, numLayers: number) =>
     protect.some((p) => (p < 0 ? numLayers + p : p) === layer)
@@ -104,17 +112,25 @@ export function d2o(options: D2OOptions = {}): D2OPolicy {
     needsAttention: true,
     positionMode: 'original',
     observe(layer, head, weights, count) {
+      // Decode steps from an empty cache add up to the same column sums a prompt gives.
       if (ratios === null) prefill.add(layer, head, weights, count)
     },
     plan(view: SlotView): SlotPlan | null {
       if (ratios === null) {
-        if (promptLength === 0) promptLength = view.position + 1
+        if (promptLength === 0) {
+          promptLength = view.position + 1
+          streaming = view.phase === 'decode'
+        }
         if (isProtected(view.layer, view.numLayers)) return null
         // A runtime that plans layer by layer during the prompt has not observed the deeper layers yet:
         // defer until it has (at the latest, the first decode step).
         if (view.phase === 'prefill' && !prefill.complete(view)) return null
+        // Streaming from an empty cache: the layer statistics come from the first decode steps.
+        if (streaming && (view.position + 1 < STREAMING_WARMUP || !prefill.complete(view))) return null
         fixBudgets(view)
       }
+      // Streaming, budgets are a share of the sequence so far (there is no prompt to fix them).
+      if (streaming) promptLength = view.position + 1
       if (protectedLayer[view.layer] === 1) return null
       const ratio = ratios![view.layer]!
       const rho = heavyShare + recentShare
@@ -139,6 +155,7 @@ export function d2o(options: D2OOptions = {}): D2OPolicy {
     reset() {
       ratios = null
       promptLength = 0
+      streaming = false
       prefill.clear()
     },
   }

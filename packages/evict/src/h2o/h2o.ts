@@ -25,7 +25,8 @@ export function planH2O(
 /**
  * H2O, Heavy-Hitter Oracle (Zhang et al., 2023): keep the heavy hitters (largest attention accumulated over
  * all steps, from `view.attention`) and the most recent tokens. With ratios of the prompt (the default) the
- * budget is fixed at the first plan, so decoding evicts one slot per step once over budget.
+ * budget is fixed at the first plan, so decoding evicts one slot per step once over budget; a cache that
+ * starts without a prompt takes the ratios of the sequence so far.
  *
  * @example
  * const policy = h2o({ heavy: 0.1, recent: 0.1 })   // 20% of the prompt
@@ -42,8 +43,11 @@ export function h2o(options: H2OOptions = {}): KVPolicy {
     positionMode: 'original',
     plan(view: SlotView): SlotPlan | null {
       const length = view.position + 1
-      if (promptLength < 0) promptLength = length
-      const budget = h2oBudget(settings, settings.ratioOf === 'prompt' ? promptLength : length)
+      // Without a prompt (streaming from an empty cache) there is nothing to fix the budget to: it follows
+      // the sequence, which is what the streaming protocol of the papers measures.
+      if (promptLength < 0) promptLength = view.phase === 'prefill' ? length : 0
+      const base = settings.ratioOf === 'prompt' && promptLength > 0 ? promptLength : length
+      const budget = h2oBudget(settings, base)
       return planH2O(view, budget, scratch)
     },
     reset() {

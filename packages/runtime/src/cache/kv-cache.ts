@@ -116,6 +116,7 @@ export class KVCache {
           store.stats.attention[first + t] = sums[t]!
           store.stats.observed[first + t] = tokens - t
         }
+        this.options.policy?.observe?.(layer, head, sums, tokens)
       }
       const group = numHeads / numKVHeads
       this.options.codec?.calibrate?.(
@@ -199,9 +200,9 @@ export class KVCache {
     this.pairs?.flush(phase)
   }
 
-  /** Tokens held per layer and head, logical and physical bytes, and the ratio to a float16 cache. */
+  /** Tokens held per layer and head, logical and physical bytes, and the ratio to a full float16 cache. */
   stats(): CacheStats {
-    return collectStats(this.stores, this.retrieval)
+    return collectStats(this.stores, this.length, this.retrieval)
   }
 }
 

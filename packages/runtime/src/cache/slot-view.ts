@@ -6,7 +6,7 @@ const EMPTY = new Float32Array(0)
 /** The policy's view of one head's slots: subarrays of the statistics, keys and values decoded on demand. */
 export function slotView(
   store: HeadStore,
-  shape: { numLayers: number; numHeads: number },
+  shape: { numLayers: number; numKVHeads: number },
   position: number,
   phase: CachePhase,
 ): SlotView {
@@ -19,7 +19,7 @@ export function slotView(
     layer: store.layer,
     head: store.head,
     numLayers: shape.numLayers,
-    numHeads: shape.numHeads,
+    numHeads: shape.numKVHeads,
     headDim: store.headDim,
     count,
     position,

@@ -9,9 +9,14 @@ export interface CacheStats {
   readonly logicalBytes: number
   /** Bytes of the typed arrays allocated for the cache right now. */
   readonly physicalBytes: number
-  /** Bytes of a float16 cache of the same tokens (2 bytes × headDim × 2 for K and V, per token and head). */
+  /** Tokens of the sequence so far (what a full cache would hold in every layer and head). */
+  readonly sequenceLength: number
+  /**
+   * Bytes of a full float16 cache of the same sequence: every token in every layer and KV head,
+   * 2 bytes × headDim for K and for V. Evicted and skipped tokens count here, not in `physicalBytes`.
+   */
   readonly float16Bytes: number
-  /** `float16Bytes / physicalBytes`: above 1 the cache is smaller than float16. */
+  /** `float16Bytes / physicalBytes`: above 1 the cache is smaller than a float16 full cache. */
   readonly ratio: number
 }
 
@@ -24,7 +29,11 @@ export interface ExtraBytes {
 }
 
 /** Sums the head stores and the extras into `CacheStats`. */
-export function collectStats(stores: HeadStore[][], ...extras: (ExtraBytes | undefined)[]): CacheStats {
+export function collectStats(
+  stores: HeadStore[][],
+  sequenceLength: number,
+  ...extras: (ExtraBytes | undefined)[]
+): CacheStats {
   const tokens = stores.map((heads) => heads.map((store) => store.count))
   let logicalBytes = 0
   let physicalBytes = 0
@@ -44,14 +53,14 @@ export function collectStats(stores: HeadStore[][], ...extras: (ExtraBytes | und
   let totalTokens = 0
   for (let layer = 0; layer < stores.length; layer++) {
     for (let head = 0; head < stores[layer]!.length; head++) {
-      const held = tokens[layer]![head]!
-      totalTokens += held
-      float16Bytes += held * stores[layer]![head]!.headDim * 2 * 2
+      totalTokens += tokens[layer]![head]!
+      float16Bytes += sequenceLength * stores[layer]![head]!.headDim * 2 * 2
     }
   }
   return {
     tokens,
     totalTokens,
+    sequenceLength,
     logicalBytes,
     physicalBytes,
     float16Bytes,

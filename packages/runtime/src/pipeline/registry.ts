@@ -1,3 +1,4 @@
+import { float16Codec } from '../cache/float16-codec.js'
 import type { CacheOptions } from '../cache/kv-cache.js'
 
 /** What a method entry may need of the model it is built for. */
@@ -68,6 +69,11 @@ const EVICT = '@kv/evict'
 
 /** Every method the spec language knows, by name. */
 export const METHODS: Readonly<Record<string, MethodEntry>> = {
+  fp16: {
+    summary: 'plain float16 storage (the baseline of every ratio)',
+    params: { blockTokens: 'number', residual: 'number' },
+    build: async (given) => ({ codec: float16Codec(given as { blockTokens?: number; residual?: number }) }),
+  },
   kivi: method(
     'KIVI uniform quantization (keys per channel, values per token)',
     { bits: 'number', groupSize: 'number', residual: 'number', blockTokens: 'number' },

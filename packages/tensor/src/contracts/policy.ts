@@ -8,6 +8,7 @@ export interface SlotView {
   readonly layer: number
   readonly head: number
   readonly numLayers: number
+  /** KV heads per layer (`head` ranges over them). */
   readonly numHeads: number
   readonly headDim: number
   /** Slots held now. */
@@ -72,6 +73,8 @@ export interface KVPolicy {
    * (slot i sits at position i), so a sequence can run past the trained context (StreamingLLM).
    */
   readonly positionMode: 'original' | 'compact'
+  /** Highest precision tier this policy demotes to (absent or 0: it never demotes); the codec needs more tiers. */
+  readonly tiers?: number
   /** When true, attention adds log(mass) to a merged slot's logit, so it counts for the tokens it absorbed. */
   readonly massBias?: boolean
   /** Sees the attention weights a head gave its slots at one step (summed over the group's query heads). */

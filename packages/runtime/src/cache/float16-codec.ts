@@ -1,0 +1,78 @@
+import { f16ArrayToF32, f32ArrayToF16, type Tensor } from '@kv/tensor'
+import type { EncodeContext, EncodedBlock, KVCodec } from '@kv/tensor/contracts'
+
+/** A block stored as float16 bit patterns. */
+export interface Float16Block extends EncodedBlock {
+  readonly halves: Uint16Array
+}
+
+/**
+ * Plain float16 storage (round-to-nearest-even): the baseline every compression ratio is measured
+ * against, as a codec, so that a cache can hold exactly a float16 cache's bytes. Error: half an ulp of
+ * float16 per element (relative 2⁻¹¹), overflow to ±Infinity refused.
+ *
+ * @example
+ * const cache = model.createCache({ codec: float16Codec() })
+ */
+export function float16Codec(
+  options: { blockTokens?: number; residual?: number } = {},
+): KVCodec<Float16Block> {
+  const blockTokens = options.blockTokens ?? 16
+  const residual = options.residual ?? 0
+  let scratch = new Float32Array(0)
+  const rows = (block: Float16Block) => {
+    if (scratch.length < block.halves.length) scratch = new Float32Array(block.halves.length)
+    return f16ArrayToF32(block.halves, scratch.subarray(0, block.halves.length))
+  }
+  return {
+    name: 'float16',
+    blockTokens,
+    residual,
+    tiers: 1,
+    encode(block: Tensor<'f32'>, context: EncodeContext): Float16Block {
+      const [tokens, headDim] = block.shape as [number, number]
+      const data = block.contiguous().data.subarray(0, tokens * headDim)
+      for (let i = 0; i < data.length; i++) {
+        if (!Number.isFinite(data[i]!) || Math.abs(data[i]!) > 65504) {
+          throw new RangeError(
+            `float16 codec: ${context.role} row ${Math.floor(i / headDim)}, column ${i % headDim} is ${data[i]}, outside float16`,
+          )
+        }
+      }
+      return { tokens, headDim, role: context.role, halves: f32ArrayToF16(data) }
+    },
+    decode(block, out) {
+      const decoded = f16ArrayToF32(block.halves, out?.subarray(0, block.halves.length))
+      return out ?? decoded
+    },
+    bytes: (block) => block.halves.byteLength,
+    physicalBytes: (block) => block.halves.byteLength,
+    select(block, keep) {
+      const halves = new Uint16Array(keep.length * block.headDim)
+      for (let i = 0; i < keep.length; i++) {
+        halves.set(
+          block.halves.subarray(keep[i]! * block.headDim, (keep[i]! + 1) * block.headDim),
+          i * block.headDim,
+        )
+      }
+      return { tokens: keep.length, headDim: block.headDim, role: block.role, halves }
+    },
+    dot(block, query, out, outOffset) {
+      const values = rows(block)
+      const { headDim } = block
+      for (let t = 0; t < block.tokens; t++) {
+        let sum = 0
+        for (let d = 0; d < headDim; d++) sum += query[d]! * values[t * headDim + d]!
+        out[outOffset + t] = sum
+      }
+    },
+    accumulate(block, weights, weightOffset, out) {
+      const values = rows(block)
+      const { headDim } = block
+      for (let t = 0; t < block.tokens; t++) {
+        const w = weights[weightOffset + t]!
+        for (let d = 0; d < headDim; d++) out[d]! += w * values[t * headDim + d]!
+      }
+    },
+  }
+}
