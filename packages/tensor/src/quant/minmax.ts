@@ -14,12 +14,6 @@ export const MIN_FINITE_KEY = 0x7f7fffff ^ -1
 const bitsView = new Int32Array(1)
 const floatView = new Float32Array(bitsView.buffer)
 
-/** The float32 value of an order key. */
-export function keyToFloat(key: number): number {
-  bitsView[0] = key ^ ((key >> 31) & 0x7fffffff)
-  return floatView[0]!
-}
-
 /** The smallest float32 above a finite non-negative `x` (float32). */
 export function nextUpF32(x: number): number {
   floatView[0] = x
@@ -32,18 +26,69 @@ export function bitsOf(data: Float32Array): Int32Array {
   return new Int32Array(data.buffer, data.byteOffset, data.length)
 }
 
-/** Min and max keys of `bits[start, end)` (non-empty) written to `out[0]`, `out[1]`. */
-export function keyRange(bits: Int32Array, start: number, end: number, out: Int32Array): void {
+/**
+ * Min and max keys of `bits[start, end)` (non-empty) written to `out[at]`, `out[at + 1]`. Four elements per step
+ * as a small tournament: one compare orders each pair for both the min and the max, and the running
+ * min/max chains advance once per four elements instead of once per element.
+ */
+export function keyRange(bits: Int32Array, start: number, end: number, out: Int32Array, at: number): void {
   let lo = 0x7fffffff
   let hi = -0x80000000
-  for (let i = start; i < end; i++) {
+  let i = start
+  for (; i + 4 <= end; i += 4) {
+    let a = bits[i]!
+    let b = bits[i + 1]!
+    let c = bits[i + 2]!
+    let d = bits[i + 3]!
+    a ^= (a >> 31) & 0x7fffffff
+    b ^= (b >> 31) & 0x7fffffff
+    c ^= (c >> 31) & 0x7fffffff
+    d ^= (d >> 31) & 0x7fffffff
+    const ab = (a ^ b) & (0 - +(a < b))
+    const cd = (c ^ d) & (0 - +(c < d))
+    const minAB = b ^ ab
+    const maxAB = a ^ ab
+    const minCD = d ^ cd
+    const maxCD = c ^ cd
+    const min4 = minCD ^ ((minAB ^ minCD) & (0 - +(minAB < minCD)))
+    const max4 = maxCD ^ ((maxAB ^ maxCD) & (0 - +(maxAB > maxCD)))
+    lo = min4 ^ ((lo ^ min4) & (0 - +(lo < min4)))
+    hi = max4 ^ ((hi ^ max4) & (0 - +(hi > max4)))
+  }
+  for (; i < end; i++) {
     let k = bits[i]!
     k ^= (k >> 31) & 0x7fffffff
     lo = k ^ ((lo ^ k) & (0 - +(lo < k)))
     hi = k ^ ((hi ^ k) & (0 - +(hi > k)))
   }
-  out[0] = lo
-  out[1] = hi
+  out[at] = lo
+  out[at + 1] = hi
+}
+
+/**
+ * Updates per-column min/max keys `lo`, `hi` with two rows of `cols` floats starting at `start` and
+ * `start + cols`: one compare orders each pair of the two rows for both the min and the max.
+ */
+export function keyRangeColumnPairs(
+  bits: Int32Array,
+  start: number,
+  cols: number,
+  lo: Int32Array,
+  hi: Int32Array,
+): void {
+  for (let c = 0, i = start, j = start + cols; c < cols; c++, i++, j++) {
+    let a = bits[i]!
+    let b = bits[j]!
+    a ^= (a >> 31) & 0x7fffffff
+    b ^= (b >> 31) & 0x7fffffff
+    const ab = (a ^ b) & (0 - +(a < b))
+    const min2 = b ^ ab
+    const max2 = a ^ ab
+    const l = lo[c]!
+    const h = hi[c]!
+    lo[c] = min2 ^ ((l ^ min2) & (0 - +(l < min2)))
+    hi[c] = max2 ^ ((h ^ max2) & (0 - +(h > max2)))
+  }
 }
 
 /** Updates per-column min/max keys `lo`, `hi` with one row of `cols` floats starting at `start`. */

@@ -10,8 +10,8 @@ import {
 import {
   bitsOf,
   keyRange,
+  keyRangeColumnPairs,
   keyRangeColumns,
-  keyToFloat,
   MAX_FINITE_KEY,
   MIN_FINITE_KEY,
   nextUpF32,
@@ -66,8 +66,24 @@ export function quantizeAffine(
   return { rows, cols, bits, groupSize, axis, codes, scales, mins }
 }
 
-const range = new Int32Array(2)
+/** Groups whose ranges are found before any of them is packed. */
+const CHUNK_GROUPS = 256
+let rangeBits = new Int32Array(2 * CHUNK_GROUPS)
+let rangeFloats = new Float32Array(rangeBits.buffer)
+let inverses = new Float64Array(CHUNK_GROUPS)
 
+function chunkScratch(groups: number): void {
+  if (inverses.length >= groups) return
+  rangeBits = new Int32Array(2 * groups)
+  rangeFloats = new Float32Array(rangeBits.buffer)
+  inverses = new Float64Array(groups)
+}
+
+/**
+ * Row groups in chunks of rows: the min/max keys of every group of the chunk, then their floats (one bulk
+ * key-to-float pass through a shared buffer instead of a typed-array round trip per group), scales and
+ * inverse scales, then the codes.
+ */
 function quantizeRowGroups(
   data: Float32Array,
   rows: number,
@@ -82,43 +98,62 @@ function quantizeRowGroups(
   const perWord = Math.floor(32 / bits)
   const keys = bitsOf(data)
   const aligned = perWord % 4 === 0 && groupSize % perWord === 0 && cols % perWord === 0
+  const groupsPerRow = Math.ceil(cols / groupSize)
+  const rowsPerChunk = Math.max(1, Math.floor(CHUNK_GROUPS / groupsPerRow))
+  chunkScratch(rowsPerChunk * groupsPerRow)
   let word = 0
   let shift = 0
   let filled = 0
-  let s = 0
-  for (let r = 0; r < rows; r++) {
-    const rowEnd = (r + 1) * cols
-    for (let start = r * cols; start < rowEnd; start += groupSize, s++) {
+  for (let r0 = 0; r0 < rows; r0 += rowsPerChunk) {
+    const r1 = Math.min(rows, r0 + rowsPerChunk)
+    const s0 = r0 * groupsPerRow
+    const groups = (r1 - r0) * groupsPerRow
+    for (let start = r0 * cols, g = 0; g < groups; g++) {
+      const rowEnd = (Math.floor(g / groupsPerRow) + r0 + 1) * cols
       const end = Math.min(rowEnd, start + groupSize)
-      keyRange(keys, start, end, range)
-      if (range[0]! < MIN_FINITE_KEY || range[1]! > MAX_FINITE_KEY) throwNonFinite(WHERE, data, cols)
-      const min = keyToFloat(range[0]!)
-      const scale = groupScale(min, keyToFloat(range[1]!), maxCode, bits)
-      const inv = scale > 0 ? 1 / scale : 0
-      scales[s] = scale
-      mins[s] = min
-      if (aligned) {
-        packAlignedGroup(data, start, end, min, inv, bits, codes)
-        continue
-      }
-      let w = Math.floor(start / perWord)
-      for (let i = start; i < end; i++) {
-        word |= (((data[i]! - min) * inv + 0.5) | 0) << shift
-        shift += bits
-        if (++filled === perWord) {
-          codes[w++] = word
-          word = 0
-          shift = 0
-          filled = 0
+      keyRange(keys, start, end, rangeBits, 2 * g)
+      start = end
+    }
+    for (let m = 0; m < 2 * groups; m++) {
+      const k = rangeBits[m]!
+      if (k < MIN_FINITE_KEY || k > MAX_FINITE_KEY) throwNonFinite(WHERE, data, cols)
+      rangeBits[m] = k ^ ((k >> 31) & 0x7fffffff)
+    }
+    for (let g = 0; g < groups; g++) {
+      const min = rangeFloats[2 * g]!
+      const scale = groupScale(min, rangeFloats[2 * g + 1]!, maxCode, bits)
+      scales[s0 + g] = scale
+      mins[s0 + g] = min
+      inverses[g] = scale > 0 ? 1 / scale : 0
+    }
+    for (let start = r0 * cols, g = 0; g < groups; g++) {
+      const rowEnd = (Math.floor(g / groupsPerRow) + r0 + 1) * cols
+      const end = Math.min(rowEnd, start + groupSize)
+      const min = rangeFloats[2 * g]!
+      const inv = inverses[g]!
+      if (aligned) packAlignedGroup(data, start, end, min, inv, bits, codes)
+      else {
+        let w = Math.floor(start / perWord)
+        for (let i = start; i < end; i++) {
+          word |= (((data[i]! - min) * inv + 0.5) | 0) << shift
+          shift += bits
+          if (++filled === perWord) {
+            codes[w++] = word
+            word = 0
+            shift = 0
+            filled = 0
+          }
         }
+        if (filled > 0) codes[w] = word
       }
-      if (filled > 0) codes[w] = word
+      start = end
     }
   }
 }
 
 let scratch = new Float64Array(0)
 let keyScratch = new Int32Array(0)
+let keyFloats = new Float32Array(0)
 
 function quantizeColumnGroups(
   data: Float32Array,
@@ -133,7 +168,10 @@ function quantizeColumnGroups(
   const maxCode = (1 << bits) - 1
   const perWord = Math.floor(32 / bits)
   if (scratch.length < 2 * cols) scratch = new Float64Array(2 * cols)
-  if (keyScratch.length < 2 * cols) keyScratch = new Int32Array(2 * cols)
+  if (keyScratch.length < 2 * cols) {
+    keyScratch = new Int32Array(2 * cols)
+    keyFloats = new Float32Array(keyScratch.buffer)
+  }
   const lo = scratch.subarray(0, cols)
   const inv = scratch.subarray(cols, 2 * cols)
   const loKeys = keyScratch.subarray(0, cols)
@@ -149,11 +187,17 @@ function quantizeColumnGroups(
     const r1 = Math.min(rows, r0 + groupSize)
     loKeys.fill(0x7fffffff)
     hiKeys.fill(-0x80000000)
-    for (let r = r0; r < r1; r++) keyRangeColumns(keys, r * cols, cols, loKeys, hiKeys)
+    let r = r0
+    for (; r + 2 <= r1; r += 2) keyRangeColumnPairs(keys, r * cols, cols, loKeys, hiKeys)
+    if (r < r1) keyRangeColumns(keys, r * cols, cols, loKeys, hiKeys)
+    for (let m = 0; m < 2 * cols; m++) {
+      const k = keyScratch[m]!
+      if (k < MIN_FINITE_KEY || k > MAX_FINITE_KEY) throwNonFinite(WHERE, data, cols)
+      keyScratch[m] = k ^ ((k >> 31) & 0x7fffffff)
+    }
     for (let c = 0, s = g * cols; c < cols; c++, s++) {
-      if (loKeys[c]! < MIN_FINITE_KEY || hiKeys[c]! > MAX_FINITE_KEY) throwNonFinite(WHERE, data, cols)
-      const min = keyToFloat(loKeys[c]!)
-      const scale = groupScale(min, keyToFloat(hiKeys[c]!), maxCode, bits)
+      const min = keyFloats[c]!
+      const scale = groupScale(min, keyFloats[cols + c]!, maxCode, bits)
       scales[s] = scale
       mins[s] = min
       lo[c] = min
