@@ -1,4 +1,3 @@
-import { performance } from 'node:perf_hooks'
 import { gemv, matmulTransB, prepareMatrix, Rng, wasmSimdAvailable } from '../src/index.js'
 
 /** One line of a benchmark table; `ratio` compares `value` with a baseline timed in the same run. */
@@ -7,21 +6,30 @@ export type BenchRow = { name: string; value: number; unit: string; ratio?: numb
 const SAMPLES = 7
 const SAMPLE_MS = 40
 
+/**
+ * Milliseconds of CPU time this process has used: unlike wall time it does not count the time the scheduler
+ * gives other jobs on a shared machine, so samples taken beside other work agree to a few per cent.
+ */
+function cpuMs(): number {
+  const { user, system } = process.cpuUsage()
+  return (user + system) / 1000
+}
+
 /** Median seconds per call of `fn`: a warm-up (which also lets V8 tier the wasm up), then SAMPLES samples. */
 function medianSeconds(fn: () => void): number {
   fn()
   let calls = 0
-  const warm = performance.now()
-  while (performance.now() - warm < SAMPLE_MS) {
+  const warm = cpuMs()
+  while (cpuMs() - warm < SAMPLE_MS) {
     fn()
     calls++
   }
   const perSample = Math.max(1, calls)
   const times: number[] = []
   for (let s = 0; s < SAMPLES; s++) {
-    const start = performance.now()
+    const start = cpuMs()
     for (let i = 0; i < perSample; i++) fn()
-    times.push((performance.now() - start) / 1000 / perSample)
+    times.push((cpuMs() - start) / 1000 / perSample)
   }
   times.sort((x, y) => x - y)
   return times[SAMPLES >> 1]!
@@ -57,7 +65,7 @@ function rowsFor(label: string, flops: number, copyFloats: number, js: () => voi
       value: flops / wasmSeconds / 1e9,
       unit: 'GFLOP/s',
       ratio: jsSeconds / wasmSeconds,
-      note: `${backend}, ${format(wasmSeconds)}; ratio = JS time ÷ this; copy ÷ this = ${(copy / wasmSeconds).toFixed(2)}`,
+      note: `${backend}, ${format(wasmSeconds)}; ratio = JS time ÷ this; copy ÷ this = ${(copy / wasmSeconds).toPrecision(2)}`,
     },
   ] satisfies BenchRow[]
 }
@@ -91,15 +99,32 @@ function benchTransB(rng: Rng, tokens: number, cols: number, rows: number): Benc
 }
 
 /**
+ * V8 first runs wasm from its baseline compiler and swaps in optimized code compiled on a background
+ * thread; on a busy machine that can land mid-measurement, so both kernels run for a while first.
+ */
+function warmUp(rng: Rng): void {
+  const m = prepareMatrix(rng.fillNormal(new Float32Array(256 * 256)), 256, 256)
+  const x = rng.fillNormal(new Float32Array(64 * 256))
+  const out = new Float32Array(64 * 256)
+  const start = cpuMs()
+  while (cpuMs() - start < 300) {
+    m.matmulTransB(x, 64, out)
+    m.gemv(x.subarray(0, 256), out.subarray(0, 256))
+  }
+}
+
+/**
  * GFLOP/s of the prepared (WebAssembly SIMD) `gemv` at the decoder's lm-head and MLP sizes and of its
  * `matmulTransB` at a 2048-token prefill, each against the JS kernel timed in the same run (ratio), and
- * the JS kernel against a `Float32Array.prototype.set` copy of its operands.
+ * the JS kernel against a `Float32Array.prototype.set` copy of its operands. Times are medians of process
+ * CPU time (one thread), so other jobs on the machine disturb them little.
  *
  * @example
  * console.table(await benchWasm())
  */
 export async function benchWasm(): Promise<BenchRow[]> {
   const rng = new Rng(7)
+  warmUp(rng)
   return [...benchGemv(rng, 4096, 256), ...benchGemv(rng, 768, 256), ...benchTransB(rng, 2048, 256, 768)]
 }
 
