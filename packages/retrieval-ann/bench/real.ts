@@ -1,47 +1,115 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { printRetrievalBench } from './print-table.js'
+import type { RetrievalBenchInput } from './run-retrieval-bench.js'
 import { runRetrievalBench } from './run-retrieval-bench.js'
 
 /**
- * The benchmark on keys and queries captured from a model. @kv/runtime does not export a capture function
- * yet, so this reads a capture from disk: `tsx bench/real.ts <dir>` with `<dir>/capture.json` =
- * `{ "headDim": 64, "heads": [{ "layer": 3, "head": 0, "keys": "l3h0.keys.f32", "queries": "l3h0.queries.f32" }] }`
- * and raw little-endian float32 files: keys `[tokens, headDim]` and that KV head's queries
- * `[tokens·group, headDim]`, both after RoPE, in token order. The queries of the first `SAMPLE_SHARE` of the
- * tokens build the index (the prompt's); every 10th query of the rest is measured.
+ * The benchmark on keys and queries of the embedded model. Two sources:
+ * - `tsx bench/real.ts` captures them with `captureHeads` from @kv/runtime (needs `"@kv/runtime":
+ *   "workspace:*"` among this package's devDependencies; imported by a computed name, so that the
+ *   runtime, which depends on this package, is not a build-time cycle);
+ * - `tsx bench/real.ts <dir>` reads a capture from disk: `<dir>/capture.json` = `{ "headDim": 64, "heads":
+ *   [{ "layer": 4, "head": 0, "keys": "l4h0.keys.f32", "queries": "l4h0.queries.f32" }] }` and raw
+ *   little-endian float32 files, keys `[tokens, headDim]` and the KV head's query heads `[tokens·group,
+ *   headDim]` (token-major), both after RoPE.
+ * The queries of the first half of the tokens (`SAMPLE_SHARE`) build the index, as a prompt's would; every
+ * 10th query row of the rest is measured. Env: TOKENS, LAYERS=1,4,7, CELLS, PER_QUERY, NO_HNSW.
  */
-interface Capture {
-  readonly headDim: number
-  readonly heads: { layer: number; head: number; keys: string; queries: string }[]
+interface Head {
+  readonly name: string
+  readonly keys: Float32Array
+  /** `[tokens·group, headDim]`, token-major. */
+  readonly queries: Float32Array
 }
 
-const dir = process.argv[2]
-if (dir === undefined) {
-  console.error('usage: tsx bench/real.ts <capture dir>  (see the comment at the top of bench/real.ts)')
-  process.exit(1)
+interface RuntimeModule {
+  loadModel(): Promise<{ tokenizer: unknown }>
+  heldOutTokens(tokenizer: unknown): Promise<Int32Array>
+  captureHeads(
+    model: unknown,
+    stream: Int32Array,
+    options: { layers: number[] },
+  ): { headDim: number; tokens: number; keys: Float32Array[][]; queries: Float32Array[][] }
 }
-const capture = JSON.parse(readFileSync(join(dir, 'capture.json'), 'utf8')) as Capture
-const sampleShare = Number(process.env.SAMPLE_SHARE ?? 0.5)
-const readF32 = (file: string) => {
-  const bytes = readFileSync(join(dir, file))
-  return new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength))
-}
-for (const head of capture.heads) {
-  const d = capture.headDim
-  const keys = readF32(head.keys)
-  const allQueries = readF32(head.queries)
-  const queryRows = allQueries.length / d
-  const split = Math.floor(queryRows * sampleShare)
-  const sampleQueries = allQueries.subarray(0, split * d)
-  const measured: number[] = []
-  for (let r = split; r < queryRows; r += 10) measured.push(r)
-  const queries = new Float32Array(measured.length * d)
-  measured.forEach((r, i) => {
-    queries.set(allQueries.subarray(r * d, r * d + d), i * d)
+
+async function fromRuntime(layers: number[], tokens: number): Promise<{ headDim: number; heads: Head[] }> {
+  const name = '@kv/runtime'
+  let runtime: RuntimeModule
+  try {
+    runtime = (await import(name)) as RuntimeModule
+  } catch (error) {
+    throw new Error(
+      `bench/real.ts: cannot import ${name} (${(error as Error).message}); add "${name}": "workspace:*" to ` +
+        `this package's devDependencies, or pass a capture folder: tsx bench/real.ts <dir>`,
+    )
+  }
+  const model = await runtime.loadModel()
+  const stream = await runtime.heldOutTokens(model.tokenizer)
+  const cap = runtime.captureHeads(model, stream.subarray(0, Math.min(tokens, stream.length)), { layers })
+  const d = cap.headDim
+  const heads: Head[] = []
+  layers.forEach((layer, at) => {
+    const kvHeads = cap.keys[at]!
+    const group = cap.queries[at]!.length / kvHeads.length
+    kvHeads.forEach((keys, h) => {
+      const queries = new Float32Array(cap.tokens * group * d)
+      for (let t = 0; t < cap.tokens; t++) {
+        for (let g = 0; g < group; g++) {
+          queries.set(cap.queries[at]![h * group + g]!.subarray(t * d, t * d + d), (t * group + g) * d)
+        }
+      }
+      heads.push({ name: `layer ${layer}, KV head ${h}`, keys, queries })
+    })
   })
-  console.log(`\n## layer ${head.layer}, KV head ${head.head}`)
-  printRetrievalBench(
-    runRetrievalBench({ keys, queries, sampleQueries, headDim: d, log: (l) => console.error(l) }),
+  return { headDim: d, heads }
+}
+
+function fromDisk(dir: string): { headDim: number; heads: Head[] } {
+  const capture = JSON.parse(readFileSync(join(dir, 'capture.json'), 'utf8')) as {
+    headDim: number
+    heads: { layer: number; head: number; keys: string; queries: string }[]
+  }
+  const readF32 = (file: string) => {
+    const bytes = readFileSync(join(dir, file))
+    return new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength))
+  }
+  return {
+    headDim: capture.headDim,
+    heads: capture.heads.map((h) => ({
+      name: `layer ${h.layer}, KV head ${h.head}`,
+      keys: readF32(h.keys),
+      queries: readF32(h.queries),
+    })),
+  }
+}
+
+const env = process.env
+const layers = (env.LAYERS ?? '1,4,7').split(',').map(Number)
+const source =
+  process.argv[2] === undefined
+    ? await fromRuntime(layers, Number(env.TOKENS ?? 12282))
+    : fromDisk(process.argv[2])
+const d = source.headDim
+const sampleShare = Number(env.SAMPLE_SHARE ?? 0.5)
+for (const head of source.heads) {
+  const rows = head.queries.length / d
+  const split = Math.floor(rows * sampleShare)
+  const measured = new Float32Array(Math.ceil((rows - split) / 10) * d)
+  for (let r = split, i = 0; r < rows; r += 10, i++)
+    measured.set(head.queries.subarray(r * d, r * d + d), i * d)
+  const input: RetrievalBenchInput = {
+    keys: head.keys,
+    queries: measured,
+    sampleQueries: head.queries.subarray(0, split * d),
+    headDim: d,
+    ...(env.CELLS === undefined ? {} : { cells: Number(env.CELLS) }),
+    ...(env.PER_QUERY === undefined ? {} : { perQuery: Number(env.PER_QUERY) }),
+    ...(env.NO_HNSW === undefined ? {} : { hnsw: false as const }),
+    log: (line) => console.error(line),
+  }
+  console.log(
+    `\n## ${head.name}: ${head.keys.length / d} keys, ${split} sample queries, ${measured.length / d} measured`,
   )
+  printRetrievalBench(runRetrievalBench(input))
 }
