@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks'
 import type { QuantAxis } from '../src/index.js'
-import { dequantizeAffine, quantizeAffine } from '../src/index.js'
+import { dequantizeAccumulate, dequantizeAffine, dequantizeDot, quantizeAffine } from '../src/index.js'
 
 /** One line of a benchmark table; `ratio` compares `value` with a baseline timed in the same run. */
 export type BenchRow = { name: string; value: number; unit: string; ratio?: number; note?: string }
@@ -74,5 +74,70 @@ export async function benchQuant(): Promise<BenchRow[]> {
       })
     }
   }
+  rows.push(...fusedRows(data, gigabytes))
   return rows
+}
+
+/** q · k_t for every row of a float32 block: what attention does over an uncompressed cache. */
+function plainDot(keys: Float32Array, query: Float32Array, out: Float32Array): void {
+  for (let t = 0, i = 0; t < ROWS; t++) {
+    let sum = 0
+    for (let c = 0; c < COLS; c++, i++) sum += query[c]! * keys[i]!
+    out[t] = sum
+  }
+}
+
+/** out += Σ_t w_t · v_t over a float32 block. */
+function plainAccumulate(values: Float32Array, weights: Float32Array, out: Float32Array): void {
+  for (let t = 0, i = 0; t < ROWS; t++) {
+    const w = weights[t]!
+    for (let c = 0; c < COLS; c++, i++) out[c]! += w * values[i]!
+  }
+}
+
+/**
+ * Fused dequantize-dot over per-channel 4-bit keys and dequantize-accumulate over per-token 4-bit values,
+ * in GB/s of the float32 block they stand for, against the same loops over float32 (ratio > 1: attention
+ * over the quantized cache is faster than over the full one).
+ */
+function fusedRows(data: Float32Array, gigabytes: number): BenchRow[] {
+  const query = data.subarray(0, COLS)
+  const scores = new Float32Array(ROWS)
+  const context = new Float32Array(COLS)
+  const keys = quantizeAffine(data, ROWS, COLS, { bits: 4, groupSize: GROUP, axis: 'column' })
+  const values = quantizeAffine(data, ROWS, COLS, { bits: 4, groupSize: GROUP, axis: 'row' })
+  const plainDotRate = gigabytes / bestSeconds(() => plainDot(data, query, scores))
+  const dotRate = gigabytes / bestSeconds(() => dequantizeDot(keys, query, scores, 0))
+  const plainAccRate = gigabytes / bestSeconds(() => plainAccumulate(data, scores, context))
+  const accRate = gigabytes / bestSeconds(() => dequantizeAccumulate(values, scores, 0, context))
+  return [
+    {
+      name: 'dot f32 (plain loop)',
+      value: plainDotRate,
+      unit: 'GB/s',
+      ratio: 1,
+      note: 'baseline for the fused dot',
+    },
+    {
+      name: 'fused dequantize-dot 4-bit column',
+      value: dotRate,
+      unit: 'GB/s',
+      ratio: dotRate / plainDotRate,
+      note: 'GB/s of f32 keys; ratio vs f32 dot',
+    },
+    {
+      name: 'accumulate f32 (plain loop)',
+      value: plainAccRate,
+      unit: 'GB/s',
+      ratio: 1,
+      note: 'baseline for the fused accumulate',
+    },
+    {
+      name: 'fused dequantize-accumulate 4-bit row',
+      value: accRate,
+      unit: 'GB/s',
+      ratio: accRate / plainAccRate,
+      note: 'GB/s of f32 values; ratio vs f32 loop',
+    },
+  ]
 }

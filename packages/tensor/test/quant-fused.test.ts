@@ -51,6 +51,31 @@ describe('dequantizeDot', () => {
     )
   })
 
+  it('matches on word-aligned shapes (the unrolled paths)', () => {
+    for (const bits of [2, 4, 8]) {
+      for (const axis of ['row', 'column'] as const) {
+        const data = vector(33 * 64, bits)
+        const q = quantizeAffine(data, 33, 64, { bits, groupSize: 32, axis })
+        const full = dequantizeAffine(q)
+        const query = vector(64, 99)
+        const out = new Float32Array(33)
+        dequantizeDot(q, query, out, 0)
+        const acc = new Float32Array(64)
+        dequantizeAccumulate(q, query, 0, acc)
+        const expectedAcc = new Float64Array(64)
+        for (let r = 0; r < 33; r++) {
+          let sum = 0
+          for (let c = 0; c < 64; c++) {
+            sum += query[c]! * full[r * 64 + c]!
+            expectedAcc[c]! += query[r]! * full[r * 64 + c]!
+          }
+          expect(Math.abs(out[r]! - sum)).toBeLessThan(1e-4)
+        }
+        for (let c = 0; c < 64; c++) expect(Math.abs(acc[c]! - expectedAcc[c]!)).toBeLessThan(1e-4)
+      }
+    }
+  })
+
   it('checks the output range', () => {
     const q = quantizeAffine(new Float32Array(6), 2, 3, { bits: 4, groupSize: 2, axis: 'column' })
     expect(() => dequantizeDot(q, new Float32Array(3), new Float32Array(2), 1)).toThrow(

@@ -88,6 +88,28 @@ describe('quantizeAffine', () => {
     )
   })
 
+  it('decodes word-aligned shapes (the unrolled paths) exactly as unpacked codes say', () => {
+    for (const bits of [1, 2, 4, 7, 8]) {
+      for (const axis of ['row', 'column'] as const) {
+        for (const groupSize of [16, 32]) {
+          const rows = 9
+          const cols = 64
+          const data = new Float32Array(rows * cols).map((_, i) => Math.sin(i * 0.37) * (1 + (i % 5)))
+          const q = quantizeAffine(data, rows, cols, { bits, groupSize, axis })
+          const codes = unpackCodes(q.codes, bits, rows * cols)
+          const expected = new Float32Array(rows * cols)
+          for (let r = 0; r < rows; r++) {
+            for (let c = 0; c < cols; c++) {
+              const g = groupIndex(r, c, rows, cols, groupSize, axis)
+              expected[r * cols + c] = q.mins[g]! + q.scales[g]! * codes[r * cols + c]!
+            }
+          }
+          expect(dequantizeAffine(q)).toEqual(expected)
+        }
+      }
+    }
+  })
+
   it('handles ±3.4e38 at 2 bits and refuses a float32-overflowing 1-bit scale', () => {
     const data = new Float32Array([-3.4e38, 3.4e38, 0, 1])
     const q = quantizeAffine(data, 1, 4, { bits: 2, groupSize: 4, axis: 'row' })

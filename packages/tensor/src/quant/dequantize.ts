@@ -24,6 +24,11 @@ function dequantizeRowGroups(q: QuantizedBlock, out: Float32Array): void {
   const { rows, cols, bits, groupSize, codes, scales, mins } = q
   const mask = (1 << bits) - 1
   const perWord = Math.floor(32 / bits)
+  // every group starts on a word boundary: four codes per step
+  const aligned = perWord % 4 === 0 && cols % perWord === 0 && groupSize % perWord === 0
+  const b2 = 2 * bits
+  const b3 = 3 * bits
+  const b4 = 4 * bits
   let word = 0
   let left = 0
   let w = 0
@@ -34,6 +39,18 @@ function dequantizeRowGroups(q: QuantizedBlock, out: Float32Array): void {
       const end = Math.min(rowEnd, start + groupSize)
       const scale = scales[s]!
       const min = mins[s]!
+      if (aligned) {
+        for (let i = start; i < end; ) {
+          word = codes[w++]!
+          for (let k = 0; k < perWord; k += 4, i += 4, word >>>= b4) {
+            out[i] = min + scale * (word & mask)
+            out[i + 1] = min + scale * ((word >>> bits) & mask)
+            out[i + 2] = min + scale * ((word >>> b2) & mask)
+            out[i + 3] = min + scale * ((word >>> b3) & mask)
+          }
+        }
+        continue
+      }
       for (let i = start; i < end; i++) {
         if (left === 0) {
           word = codes[w++]!
@@ -51,11 +68,28 @@ function dequantizeColumnGroups(q: QuantizedBlock, out: Float32Array): void {
   const { rows, cols, bits, groupSize, codes, scales, mins } = q
   const mask = (1 << bits) - 1
   const perWord = Math.floor(32 / bits)
+  // rows start on word boundaries: four codes per step
+  const aligned = perWord % 4 === 0 && cols % perWord === 0
+  const b2 = 2 * bits
+  const b3 = 3 * bits
+  const b4 = 4 * bits
   let word = 0
   let left = 0
   let w = 0
   for (let r = 0; r < rows; r++) {
     const base = Math.floor(r / groupSize) * cols
+    if (aligned) {
+      for (let c = 0, i = r * cols, s = base; c < cols; ) {
+        word = codes[w++]!
+        for (let k = 0; k < perWord; k += 4, c += 4, i += 4, s += 4, word >>>= b4) {
+          out[i] = mins[s]! + scales[s]! * (word & mask)
+          out[i + 1] = mins[s + 1]! + scales[s + 1]! * ((word >>> bits) & mask)
+          out[i + 2] = mins[s + 2]! + scales[s + 2]! * ((word >>> b2) & mask)
+          out[i + 3] = mins[s + 3]! + scales[s + 3]! * ((word >>> b3) & mask)
+        }
+      }
+      continue
+    }
     for (let c = 0, i = r * cols; c < cols; c++, i++) {
       if (left === 0) {
         word = codes[w++]!

@@ -40,6 +40,11 @@ function dotColumnGroups(q: QuantizedBlock, query: Float32Array, out: Float32Arr
   const { rows, cols, bits, groupSize, codes, scales, mins } = q
   const mask = (1 << bits) - 1
   const perWord = Math.floor(32 / bits)
+  // rows start on word boundaries: four codes per step, two partial sums
+  const aligned = perWord % 4 === 0 && cols % perWord === 0
+  const b2 = 2 * bits
+  const b3 = 3 * bits
+  const b4 = 4 * bits
   const qs = work(cols)
   let word = 0
   let left = 0
@@ -53,6 +58,18 @@ function dotColumnGroups(q: QuantizedBlock, query: Float32Array, out: Float32Arr
     }
     for (let r = r0; r < r1; r++) {
       let sum = 0
+      if (aligned) {
+        let sum2 = 0
+        for (let c = 0; c < cols; ) {
+          word = codes[w++]!
+          for (let k = 0; k < perWord; k += 4, c += 4, word >>>= b4) {
+            sum += qs[c]! * (word & mask) + qs[c + 1]! * ((word >>> bits) & mask)
+            sum2 += qs[c + 2]! * ((word >>> b2) & mask) + qs[c + 3]! * ((word >>> b3) & mask)
+          }
+        }
+        out[outOffset + r] = sum + sum2 + bias
+        continue
+      }
       for (let c = 0; c < cols; c++) {
         if (left === 0) {
           word = codes[w++]!
@@ -138,6 +155,11 @@ function accumulateRowGroups(
   const { rows, cols, bits, groupSize, codes, scales, mins } = q
   const mask = (1 << bits) - 1
   const perWord = Math.floor(32 / bits)
+  // every group starts on a word boundary: four codes per step
+  const aligned = perWord % 4 === 0 && cols % perWord === 0 && groupSize % perWord === 0
+  const b2 = 2 * bits
+  const b3 = 3 * bits
+  const b4 = 4 * bits
   const acc = work(cols)
   acc.fill(0, 0, cols)
   let word = 0
@@ -150,6 +172,18 @@ function accumulateRowGroups(
       const end = Math.min(cols, start + groupSize)
       const ws = weight * scales[s]!
       const wm = weight * mins[s]!
+      if (aligned) {
+        for (let c = start; c < end; ) {
+          word = codes[w++]!
+          for (let k = 0; k < perWord; k += 4, c += 4, word >>>= b4) {
+            acc[c]! += ws * (word & mask) + wm
+            acc[c + 1]! += ws * ((word >>> bits) & mask) + wm
+            acc[c + 2]! += ws * ((word >>> b2) & mask) + wm
+            acc[c + 3]! += ws * ((word >>> b3) & mask) + wm
+          }
+        }
+        continue
+      }
       for (let c = start; c < end; c++) {
         if (left === 0) {
           word = codes[w++]!
