@@ -1,3 +1,4 @@
+import { pathToFileURL } from 'node:url'
 import { gemv, matmulTransB, prepareMatrix, Rng, wasmSimdAvailable } from '../src/index.js'
 
 /** One line of a benchmark table; `ratio` compares `value` with a baseline timed in the same run. */
@@ -128,4 +129,7 @@ export async function benchWasm(): Promise<BenchRow[]> {
   return [...benchGemv(rng, 4096, 256), ...benchGemv(rng, 768, 256), ...benchTransB(rng, 2048, 256, 768)]
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) console.table(await benchWasm())
+// Run directly (`tsx bench/wasm.ts`), print the table; imported by bench/index.ts, stay quiet.
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  console.table(await benchWasm())
+}

@@ -1,5 +1,5 @@
 import fc from 'fast-check'
-import { describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { prepareMatrix, Rng } from '../src/index.js'
 import { decodeBase64, sharedArena } from '../src/wasm/arena.js'
 import { KERNELS_WASM_BASE64 } from '../src/wasm/kernels.generated.js'
@@ -114,5 +114,37 @@ describe('the embedded module', () => {
         expect(decodeBase64(text)).toEqual(bytes)
       }),
     )
+  })
+})
+
+describe('without WebAssembly SIMD', () => {
+  afterEach(() => {
+    vi.unstubAllGlobals()
+    vi.resetModules()
+  })
+
+  async function freshPrepared() {
+    vi.resetModules() // a fresh module graph, so the arena is looked up again under the stubbed global
+    return import('../src/wasm/prepared.js')
+  }
+
+  it('falls back to the JS kernels where WebAssembly is missing', async () => {
+    vi.stubGlobal('WebAssembly', undefined)
+    const { prepareMatrix: prepare, wasmSimdAvailable: available } = await freshPrepared()
+    expect(available()).toBe(false)
+    const m = prepare(new Float32Array([1, 2, 3, 4, 5, 6]), 2, 3)
+    expect(m.backend).toBe('js')
+    const out = new Float32Array(2)
+    m.gemv(new Float32Array([1, 1, 1]), out)
+    expect(Array.from(out)).toEqual([6, 15])
+  })
+
+  it('falls back where the SIMD module does not validate', async () => {
+    const real = (globalThis as { WebAssembly?: Record<string, unknown> }).WebAssembly!
+    const { Module, Instance, Memory } = real
+    vi.stubGlobal('WebAssembly', { validate: () => false, Module, Instance, Memory })
+    const { prepareMatrix: prepare, wasmSimdAvailable: available } = await freshPrepared()
+    expect(available()).toBe(false)
+    expect(prepare(new Float32Array(4), 2, 2).backend).toBe('js')
   })
 })

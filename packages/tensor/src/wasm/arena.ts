@@ -54,23 +54,23 @@ export class WasmArena {
   /** Byte offset of a new block of `floats` floats that stays reserved; throws (changing nothing) if the 4 GiB address space is full. */
   allocate(floats: number): number {
     const offset = this.top
-    this.reserve(offset + floats * 4)
+    this.reserve('prepareMatrix', offset + floats * 4)
     this.top = align(offset + floats * 4)
     return offset
   }
 
   /** Byte offset of `floats` floats of scratch, valid until the next `allocate` or `scratch` call. */
   scratch(floats: number): number {
-    this.reserve(this.top + floats * 4)
+    this.reserve('PreparedMatrix', this.top + floats * 4)
     return this.top
   }
 
   /** Grows the memory to hold `end` bytes and refreshes `f32`. */
-  private reserve(end: number): void {
+  private reserve(fn: string, end: number): void {
     const have = this.memory.buffer.byteLength
     if (end <= have) return
     if (end > MAX_BYTES) {
-      throw new RangeError(`prepareMatrix: WebAssembly memory would need ${end} bytes, over the 4 GiB limit`)
+      throw new RangeError(`${fn}: WebAssembly memory would need ${end} bytes, over the 4 GiB limit`)
     }
     // Grow geometrically so that preparing a model's many matrices grows (and copies) O(log n) times.
     const pages = Math.ceil(Math.min(MAX_BYTES, Math.max(end, have * 1.5)) / PAGE_BYTES)
