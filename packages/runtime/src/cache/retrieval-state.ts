@@ -115,7 +115,11 @@ export class RetrievalState implements ExtraBytes {
     const rotated = scratch.rotated
     const scale = 1 / Math.sqrt(headDim)
     const staticEnd = Math.min(sinks, count)
-    const windowStart = Math.max(staticEnd, count - window)
+    // The window is every slot not yet indexed (at least the last `window`): a slot that just left the
+    // window is indexed at the end of this step, so until then it is attended exactly.
+    const last = this.lastIndexed[store.layer]![store.head]!
+    let windowStart = Math.max(staticEnd, count - window)
+    while (windowStart > staticEnd && positions[windowStart - 1]! > last) windowStart--
     for (let g = 0; g < group; g++) {
       rotated.set(queries.subarray(g * headDim, (g + 1) * headDim))
       applyRope(rotated, 0, headDim, request.position, invFreq)

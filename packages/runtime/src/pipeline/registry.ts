@@ -200,7 +200,16 @@ export const METHODS: Readonly<Record<string, MethodEntry>> = {
   ),
   retrieval: method(
     'RetrievalAttention: exact static set + query-aware vector search over keys',
-    { sinks: 'number', window: 'number', topK: 'number', clusters: 'number', nprobe: 'number' },
+    {
+      sinks: 'number',
+      window: 'number',
+      topK: 'number',
+      cells: 'number',
+      nprobe: 'number',
+      perQuery: 'number',
+      iterations: 'number',
+      seed: 'number',
+    },
     '@kv/retrieval-ann',
     'retrievalAttention',
     'retriever',

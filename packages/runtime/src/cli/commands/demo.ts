@@ -71,6 +71,7 @@ export async function demoCommand(argv: string[]): Promise<void> {
   )
 
   const sides: Side[] = []
+  const referenceRows: Float32Array[] = []
   for (const [label, spec] of [
     ['full cache', 'full'],
     [values.pipeline!, values.pipeline!],
@@ -116,8 +117,6 @@ export async function demoCommand(argv: string[]): Promise<void> {
       `from the full cache's on the next ${score} held-out tokens.\n`,
   )
 }
-
-const referenceRows: Float32Array[] = []
 
 function logProbs(logits: Float32Array, vocab: number): Float32Array {
   const out = new Float32Array(vocab)
