@@ -37,6 +37,13 @@ const MAX_BYTES = 2 ** 32
  * (never freed: they live as long as the model), and each call's x/X and out are staged in a scratch region
  * just above the last weight. Growing the memory detaches the old `ArrayBuffer`, so `f32` is re-created
  * after every grow and callers must read it afresh on every call, never keep it.
+ *
+ * @example
+ * const arena = sharedArena()
+ * if (arena !== null) {
+ *   const at = arena.allocate(16) // byte offset of 16 floats
+ *   arena.f32.fill(1, at >> 2, (at >> 2) + 16)
+ * }
  */
 export class WasmArena {
   readonly kernels: Kernels
@@ -85,7 +92,13 @@ function align(bytes: number): number {
 
 let shared: WasmArena | null | undefined
 
-/** The process-wide arena, or null where WebAssembly or its SIMD proposal is unavailable. */
+/**
+ * The process-wide arena, created on first use, or null where WebAssembly or its SIMD proposal is
+ * unavailable.
+ *
+ * @example
+ * const backend = sharedArena() === null ? 'js' : 'wasm-simd'
+ */
 export function sharedArena(): WasmArena | null {
   if (shared !== undefined) return shared
   shared = null
@@ -104,7 +117,12 @@ export function sharedArena(): WasmArena | null {
 
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'
 
-/** Base64 to bytes without `Buffer` or `atob`, so the module loads in any JS host. */
+/**
+ * Base64 to bytes without `Buffer` or `atob`, so the module loads in any JS host.
+ *
+ * @example
+ * decodeBase64('AGFzbQ==') // Uint8Array [0, 97, 115, 109] ('\0asm')
+ */
 export function decodeBase64(text: string): Uint8Array {
   const clean = text.replace(/=+$/, '')
   const out = new Uint8Array((clean.length * 3) >> 2)
