@@ -95,6 +95,11 @@ function dotRowGroups(q: QuantizedBlock, query: Float32Array, out: Float32Array,
     for (let c = g * groupSize, end = Math.min(cols, c + groupSize); c < end; c++) sum += query[c]!
     querySums[g] = sum
   }
+  // every group starts on a word boundary: four codes per step
+  const aligned = perWord % 4 === 0 && cols % perWord === 0 && groupSize % perWord === 0
+  const b2 = 2 * bits
+  const b3 = 3 * bits
+  const b4 = 4 * bits
   let word = 0
   let left = 0
   let w = 0
@@ -103,6 +108,20 @@ function dotRowGroups(q: QuantizedBlock, query: Float32Array, out: Float32Array,
     let total = 0
     for (let g = 0; g < groups; g++, s++) {
       let sum = 0
+      if (aligned) {
+        for (let c = g * groupSize, end = Math.min(cols, c + groupSize); c < end; ) {
+          word = codes[w++]!
+          for (let k = 0; k < perWord; k += 4, c += 4, word >>>= b4) {
+            sum +=
+              query[c]! * (word & mask) +
+              query[c + 1]! * ((word >>> bits) & mask) +
+              query[c + 2]! * ((word >>> b2) & mask) +
+              query[c + 3]! * ((word >>> b3) & mask)
+          }
+        }
+        total += scales[s]! * sum + mins[s]! * querySums[g]!
+        continue
+      }
       for (let c = g * groupSize, end = Math.min(cols, c + groupSize); c < end; c++) {
         if (left === 0) {
           word = codes[w++]!
