@@ -3,6 +3,7 @@
  * mergers, key retrievers and exit schedules, generation, and the evaluation harness behind `kv`.
  */
 
+export type { AttentionAccelerator } from './cache/accelerator.js'
 export { CompositionError } from './cache/compose.js'
 export type { Float16Block } from './cache/float16-codec.js'
 export { float16Codec } from './cache/float16-codec.js'

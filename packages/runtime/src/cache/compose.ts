@@ -9,7 +9,20 @@ export class CompositionError extends Error {
  * Refuses, at `createCache`, any combination that cannot work: each message names the parts involved.
  */
 export function validateComposition(shape: CacheShape, options: CacheOptions): void {
-  const { codec, policy, merge, retriever, exit } = options
+  const { codec, policy, merge, retriever, exit, accelerator } = options
+  if (accelerator) {
+    if (policy?.needsAttention && !accelerator.producesAttention) {
+      throw new CompositionError(
+        `policy ${policy.name} reads attention weights, but accelerator ${accelerator.name} does not report them`,
+      )
+    }
+    const other = [codec, policy, merge, retriever].find((part) => part !== undefined)
+    if (other) {
+      throw new CompositionError(
+        `accelerator ${accelerator.name} keeps its own copy of every token; ${other.name} would change the CPU cache under it (use the accelerator's own cache kind)`,
+      )
+    }
+  }
   if (policy?.needsAttention && !shape.backendAttention) {
     throw new CompositionError(
       `policy ${policy.name} reads attention weights, but the ${shape.backend} backend does not produce them`,

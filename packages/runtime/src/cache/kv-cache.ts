@@ -1,4 +1,4 @@
-import { ropeInvFreq, Tensor } from '@kv/tensor'
+import { applyRope, ropeInvFreq, Tensor } from '@kv/tensor'
 import type {
   CachePhase,
   ExitSchedule,
@@ -7,6 +7,7 @@ import type {
   KVPolicy,
   LayerMerger,
 } from '@kv/tensor/contracts'
+import type { AttentionAccelerator } from './accelerator.js'
 import { applyPlan } from './apply-plan.js'
 import { AttentionScratch, attendHead } from './attention.js'
 import { validateComposition } from './compose.js'
@@ -25,6 +26,8 @@ export interface CacheOptions {
   readonly merge?: LayerMerger
   readonly retriever?: KeyRetriever
   readonly exit?: ExitSchedule
+  /** Attention on another device (WebGPU), with the CPU as fallback. */
+  readonly accelerator?: AttentionAccelerator
 }
 
 /** The model shape a cache is laid out for. */
@@ -74,6 +77,7 @@ export class KVCache {
       this.stores.push(heads)
     }
     this.pairs?.attach(this.stores)
+    this.accelerated = options.accelerator
     this.retrieval = options.retriever ? new RetrievalState(options.retriever, this.stores) : undefined
   }
 
@@ -104,6 +108,7 @@ export class KVCache {
     const { numKVHeads, headDim, numHeads } = this.shape
     const width = numKVHeads * headDim
     const tokens = positions.length
+    this.accelerated?.appendPrompt(layer, keys, values, positions)
     for (let head = 0; head < numKVHeads; head++) {
       const store = this.stores[layer]![head]!
       for (let t = 0; t < tokens; t++) {
@@ -131,6 +136,7 @@ export class KVCache {
 
   /** Appends one decoded token's keys (rotated) and values of a layer: `[numKVHeads·headDim]` each. */
   append(layer: number, keys: Float32Array, values: Float32Array, position: number): void {
+    this.accelerated?.append(layer, keys, values, position)
     const headDim = this.shape.headDim
     for (let head = 0; head < this.shape.numKVHeads; head++) {
       this.stores[layer]![head]!.append(keys, head * headDim, values, head * headDim, position)
@@ -142,6 +148,7 @@ export class KVCache {
    * `[numHeads·headDim]`. Attention statistics are updated and shown to the policy.
    */
   attend(layer: number, queries: Float32Array, position: number, out: Float32Array): void {
+    if (this.accelerated && this.attendOnDevice(layer, queries, position, out)) return
     const { numKVHeads, numHeads, headDim } = this.shape
     const group = numHeads / numKVHeads
     const policy = this.options.policy
@@ -174,6 +181,26 @@ export class KVCache {
         policy?.observe?.(layer, head, weights!.subarray(0, store.count), store.count)
       }
     }
+  }
+
+  /** The accelerator while it serves; cleared for good when its device is lost. */
+  private accelerated: AttentionAccelerator | undefined
+  /** Why the accelerator stopped serving, if it did. */
+  acceleratorLost: string | undefined
+
+  private attendOnDevice(layer: number, queries: Float32Array, position: number, out: Float32Array): boolean {
+    const { numHeads, headDim } = this.shape
+    const rotated = queries.slice()
+    for (let head = 0; head < numHeads; head++)
+      applyRope(rotated, head * headDim, headDim, position, this.invFreq)
+    try {
+      if (this.accelerated!.attend(layer, rotated, position, out)) return true
+      this.acceleratorLost = `${this.accelerated!.name} stopped serving`
+    } catch (error) {
+      this.acceleratorLost = `${this.accelerated!.name}: ${(error as Error).message}`
+    }
+    this.accelerated = undefined
+    return false
   }
 
   /**
