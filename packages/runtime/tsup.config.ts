@@ -3,7 +3,8 @@ import { defineConfig } from 'tsup'
 export default defineConfig({
   entry: { index: 'src/index.ts', cli: 'src/cli/main.ts' },
   format: ['esm'],
-  dts: { entry: { index: 'src/index.ts' } },
+  // The workspace tsconfig is a composite project for `tsc -b`; declarations are bundled on their own here.
+  dts: { entry: { index: 'src/index.ts' }, compilerOptions: { composite: false, incremental: false } },
   sourcemap: true,
   clean: true,
   target: 'es2022',
