@@ -100,6 +100,36 @@ function benchTransB(rng: Rng, tokens: number, cols: number, rows: number): Benc
 }
 
 /**
+ * Every projection of one decode step of the 8-layer model (q, k, v, o, gate, up, down per layer, then the
+ * lm head): 29 MiB of float32 weights, more than a shared L3 keeps, so this row shows the DRAM-bound
+ * speed-up a real decode gets, next to the cache-resident single-matrix rows.
+ */
+function benchDecodeStep(rng: Rng): BenchRow[] {
+  const shapes: [number, number][] = []
+  for (let layer = 0; layer < 8; layer++) {
+    shapes.push([256, 256], [128, 256], [128, 256], [256, 256], [768, 256], [768, 256], [256, 768])
+  }
+  shapes.push([4096, 256])
+  const mats = shapes.map(([rows, cols]) => {
+    const w = rng.fillNormal(new Float32Array(rows * cols))
+    return { rows, cols, w, x: rng.fillNormal(new Float32Array(cols)), out: new Float32Array(rows) }
+  })
+  const prepared = mats.map((m) => prepareMatrix(m.w, m.rows, m.cols))
+  const macs = shapes.reduce((sum, [rows, cols]) => sum + rows * cols, 0)
+  return rowsFor(
+    'gemv, all projections of a decode step (29 MiB)',
+    2 * macs,
+    macs,
+    () => {
+      for (const m of mats) gemv(m.w, m.x, m.out, m.rows, m.cols)
+    },
+    () => {
+      for (let i = 0; i < mats.length; i++) prepared[i]!.gemv(mats[i]!.x, mats[i]!.out)
+    },
+  )
+}
+
+/**
  * V8 first runs wasm from its baseline compiler and swaps in optimized code compiled on a background
  * thread; on a busy machine that can land mid-measurement, so both kernels run for a while first.
  */
@@ -116,7 +146,7 @@ function warmUp(rng: Rng): void {
 
 /**
  * GFLOP/s of the prepared (WebAssembly SIMD) `gemv` at the decoder's lm-head and MLP sizes and of its
- * `matmulTransB` at a 2048-token prefill, each against the JS kernel timed in the same run (ratio), and
+ * `matmulTransB` at a 2048-token prefill, and of every projection of one decode step, each against the JS kernel timed in the same run (ratio), and
  * the JS kernel against a `Float32Array.prototype.set` copy of its operands. Times are medians of process
  * CPU time (one thread), so other jobs on the machine disturb them little.
  *
@@ -126,7 +156,12 @@ function warmUp(rng: Rng): void {
 export async function benchWasm(): Promise<BenchRow[]> {
   const rng = new Rng(7)
   warmUp(rng)
-  return [...benchGemv(rng, 4096, 256), ...benchGemv(rng, 768, 256), ...benchTransB(rng, 2048, 256, 768)]
+  return [
+    ...benchGemv(rng, 4096, 256),
+    ...benchGemv(rng, 768, 256),
+    ...benchTransB(rng, 2048, 256, 768),
+    ...benchDecodeStep(rng),
+  ]
 }
 
 // Run directly (`tsx bench/wasm.ts`), print the table; imported by bench/index.ts, stay quiet.
