@@ -106,13 +106,18 @@ export class RetrievalState implements ExtraBytes {
     const count = store.count
     const { sinks, window, topK } = this.retriever
     const index = this.indexes[store.layer]![store.head]!
-    const keys = store.decodeAll('key')
-    const values = store.decodeAll('value')
+    // Rows are read in place when every slot is in full precision (no copy per step); otherwise decoded.
+    const inPlace = store.blocks.length === 0
+    const keys = inPlace ? store.rawKeys.data : store.decodeAll('key')
+    const values = inPlace ? store.rawValues.data : store.decodeAll('value')
+    const keyBase = inPlace ? store.rawKeys.offset : 0
+    const valueBase = inPlace ? store.rawValues.offset : 0
     const positions = store.stats.positions
     scratch.ensure(group * count, headDim, 0)
     const weights = scratch.scores.subarray(0, group * count)
     weights.fill(0)
     const rotated = scratch.rotated
+    const acc = scratch.accumulator(group * headDim)
     const scale = 1 / Math.sqrt(headDim)
     const staticEnd = Math.min(sinks, count)
     // The window is every slot not yet indexed (at least the last `window`): a slot that just left the
@@ -136,13 +141,14 @@ export class RetrievalState implements ExtraBytes {
       for (let s = windowStart; s < count; s++) slots.push(s)
       const logits = new Float32Array(slots.length)
       for (let i = 0; i < slots.length; i++)
-        logits[i] = dot(rotated, 0, keys, slots[i]! * headDim, headDim) * scale
+        logits[i] = dot(rotated, 0, keys, keyBase + slots[i]! * headDim, headDim) * scale
       softmax(logits)
       for (let i = 0; i < slots.length; i++) weights[g * count + slots[i]!] = logits[i]!
+      // Only the attended slots: the static set and what the index returned.
+      for (let i = 0; i < slots.length; i++) {
+        addWeightedRows(values, valueBase + slots[i]! * headDim, logits, i, 1, headDim, acc, g * headDim)
+      }
     }
-    const acc = scratch.accumulator(group * headDim)
-    for (let g = 0; g < group; g++)
-      addWeightedRows(values, 0, weights, g * count, count, headDim, acc, g * headDim)
     for (let i = 0; i < group * headDim; i++) out[i] = acc[i]!
     if (request.weightsSum) {
       for (let i = 0; i < count; i++) {
