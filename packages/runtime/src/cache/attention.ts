@@ -207,16 +207,97 @@ function accumulateValues(
         for (let d = 0; d < headDim; d++) acc[g * headDim + d]! += partial[d]!
       }
     } else {
-      const values = codec!.decode(block.values)
-      for (let g = 0; g < group; g++) {
-        addWeightedRows(values, 0, weights, g * count + first, block.tokens, headDim, acc, g * headDim)
-      }
+      addWeightedRowsGroup(codec!.decode(block.values), 0, weights, count, first, block.tokens, group, headDim, acc)
     }
     first += block.tokens
   }
   const raw = store.rawValues
-  for (let g = 0; g < group; g++) {
-    addWeightedRows(raw.data, raw.offset, weights, g * count + first, raw.count, headDim, acc, g * headDim)
+  addWeightedRowsGroup(raw.data, raw.offset, weights, count, first, raw.count, group, headDim, acc)
+}
+
+/** `addWeightedRows` for every query head of the group; two heads share each load of a value row. */
+function addWeightedRowsGroup(
+  rows: Float32Array,
+  rowsOffset: number,
+  weights: Float32Array,
+  count: number,
+  first: number,
+  tokens: number,
+  group: number,
+  headDim: number,
+  acc: Float64Array,
+): void {
+  let g = 0
+  for (; g + 1 < group; g += 2) {
+    addWeightedRowsPair(rows, rowsOffset, weights, g * count + first, (g + 1) * count + first, tokens, headDim, acc, g * headDim)
+  }
+  if (g < group) addWeightedRows(rows, rowsOffset, weights, g * count + first, tokens, headDim, acc, g * headDim)
+}
+
+/**
+ * Two query heads at once: `acc[accOffset + d]` and `acc[accOffset + headDim + d]` gain the rows weighted
+ * by `weights[w0 + t]` and `weights[w1 + t]`. Each output is the same token-ordered float64 sum as
+ * `addWeightedRows` computes, so results are bit-identical to it.
+ */
+function addWeightedRowsPair(
+  rows: Float32Array,
+  rowsOffset: number,
+  weights: Float32Array,
+  w0: number,
+  w1: number,
+  tokens: number,
+  headDim: number,
+  acc: Float64Array,
+  accOffset: number,
+): void {
+  const end4 = headDim & ~3
+  let d = 0
+  for (; d < end4; d += 4) {
+    const o = accOffset + d
+    const p = o + headDim
+    let a0 = acc[o]!
+    let a1 = acc[o + 1]!
+    let a2 = acc[o + 2]!
+    let a3 = acc[o + 3]!
+    let b0 = acc[p]!
+    let b1 = acc[p + 1]!
+    let b2 = acc[p + 2]!
+    let b3 = acc[p + 3]!
+    for (let t = 0, base = rowsOffset + d; t < tokens; t++, base += headDim) {
+      const x = weights[w0 + t]!
+      const y = weights[w1 + t]!
+      const r0 = rows[base]!
+      const r1 = rows[base + 1]!
+      const r2 = rows[base + 2]!
+      const r3 = rows[base + 3]!
+      a0 += x * r0
+      a1 += x * r1
+      a2 += x * r2
+      a3 += x * r3
+      b0 += y * r0
+      b1 += y * r1
+      b2 += y * r2
+      b3 += y * r3
+    }
+    acc[o] = a0
+    acc[o + 1] = a1
+    acc[o + 2] = a2
+    acc[o + 3] = a3
+    acc[p] = b0
+    acc[p + 1] = b1
+    acc[p + 2] = b2
+    acc[p + 3] = b3
+  }
+  for (; d < headDim; d++) {
+    let a = acc[accOffset + d]!
+    let b = acc[accOffset + headDim + d]!
+    for (let t = 0; t < tokens; t++) {
+      const r = rows[rowsOffset + t * headDim + d]!
+      a += weights[w0 + t]! * r
+      b += weights[w1 + t]! * r
+    }
+    acc[accOffset + d] = a
+    acc[accOffset + headDim + d] = b
   }
 }
 
