@@ -72,8 +72,9 @@ class JsMatrix implements PreparedMatrix {
 
 /**
  * The weight in the arena, rows padded to a multiple of 4 and each row to a stride that is a multiple of 8
- * floats, padding zero, so the kernels have no remainders. x/X rows are staged with the same stride (their
- * padding zeroed too: garbage there could be NaN, and NaN·0 is NaN).
+ * floats, padding zero, so the kernels have no remainders; each 4-row block interleaved by 4-column groups
+ * (see kernels.wat) so the kernels stream it sequentially. x/X rows are staged row-major with the same
+ * stride (their padding zeroed too: garbage there could be NaN, and NaN·0 is NaN).
  */
 class WasmMatrix implements PreparedMatrix {
   readonly backend = 'wasm-simd'
@@ -94,16 +95,13 @@ class WasmMatrix implements PreparedMatrix {
     this.offset = arena.allocate(this.paddedRows * this.stride)
     const f32 = arena.f32
     const base = this.offset >> 2
-    if (this.stride === cols) {
-      f32.set(weight, base)
-    } else {
-      for (let r = 0; r < rows; r++) {
-        const row = base + r * this.stride
-        f32.set(weight.subarray(r * cols, (r + 1) * cols), row)
-        f32.fill(0, row + cols, row + this.stride)
-      }
+    const { stride } = this
+    f32.fill(0, base, base + this.paddedRows * stride)
+    for (let r = 0; r < rows; r++) {
+      const block = base + (r >> 2) * 4 * stride + (r & 3) * 4
+      const src = r * cols
+      for (let c = 0; c < cols; c++) f32[block + (c >> 2) * 16 + (c & 3)] = weight[src + c]!
     }
-    f32.fill(0, base + rows * this.stride, base + this.paddedRows * this.stride)
   }
 
   gemv(x: Float32Array, out: Float32Array): void {
