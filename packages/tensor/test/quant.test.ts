@@ -7,6 +7,7 @@ import {
   selectQuantizedRows,
   unpackCodes,
 } from '../src/index.js'
+import { setSimdRanges } from '../src/quant/quantize.js'
 import { blockCase } from './quant-arbitraries.js'
 
 /** Round-to-nearest error budget of affine quantization: half a step. */
@@ -108,6 +109,41 @@ describe('quantizeAffine', () => {
         }
       }
     }
+  })
+
+  it('gives the same block with and without the WebAssembly SIMD min/max kernel', () => {
+    fc.assert(
+      fc.property(blockCase(), fc.constantFrom(4, 8, 16, 32), (b, groupSize) => {
+        // cols a multiple of the group: the shapes the SIMD kernel takes
+        const cols = groupSize * (1 + (b.cols % 3))
+        const data = new Float32Array(b.rows * cols)
+        for (let i = 0; i < data.length; i++) data[i] = b.data[i % b.data.length]! * (1 + (i % 7))
+        for (const axis of ['row', 'column'] as const) {
+          const options = { bits: b.bits, groupSize, axis }
+          const simd = quantizeAffine(data, b.rows, cols, options)
+          setSimdRanges(false)
+          try {
+            const js = quantizeAffine(data, b.rows, cols, options)
+            expect(simd.mins).toEqual(js.mins)
+            expect(simd.scales).toEqual(js.scales)
+            expect(simd.codes).toEqual(js.codes)
+          } finally {
+            setSimdRanges(true)
+          }
+        }
+      }),
+    )
+    const bad = new Float32Array(64).fill(1)
+    bad[37] = Number.NaN
+    expect(() => quantizeAffine(bad, 2, 32, { bits: 4, groupSize: 16, axis: 'row' })).toThrow(
+      'data[37] (row 1, column 5) is NaN',
+    )
+    expect(() => quantizeAffine(bad, 2, 32, { bits: 4, groupSize: 16, axis: 'column' })).toThrow('data[37]')
+    bad[37] = Number.NEGATIVE_INFINITY
+    expect(() => quantizeAffine(bad, 2, 32, { bits: 4, groupSize: 16, axis: 'row' })).toThrow('is -Infinity')
+    expect(() => quantizeAffine(bad, 2, 32, { bits: 4, groupSize: 16, axis: 'column' })).toThrow(
+      'is -Infinity',
+    )
   })
 
   it('handles ±3.4e38 at 2 bits and refuses a float32-overflowing 1-bit scale', () => {

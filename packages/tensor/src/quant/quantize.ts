@@ -17,6 +17,7 @@ import {
   nextUpF32,
 } from './minmax.js'
 import { packAlignedGroup, packAlignedRow } from './pack-group.js'
+import { simdColumnRanges, simdGroupRanges } from './ranges-wasm.js'
 
 const WHERE = 'quantizeAffine'
 
@@ -66,6 +67,13 @@ export function quantizeAffine(
   return { rows, cols, bits, groupSize, axis, codes, scales, mins }
 }
 
+let useSimdRanges = true
+
+/** Turns the WebAssembly SIMD min/max kernel on or off (tests compare both paths). */
+export function setSimdRanges(enabled: boolean): void {
+  useSimdRanges = enabled
+}
+
 /** Groups whose ranges are found before any of them is packed. */
 const CHUNK_GROUPS = 256
 let rangeBits = new Int32Array(2 * CHUNK_GROUPS)
@@ -101,6 +109,8 @@ function quantizeRowGroups(
   const groupsPerRow = Math.ceil(cols / groupSize)
   const rowsPerChunk = Math.max(1, Math.floor(CHUNK_GROUPS / groupsPerRow))
   chunkScratch(rowsPerChunk * groupsPerRow)
+  // equal groups of whole f32x4 vectors: the SIMD min/max kernel applies (same results, NaN as NaN)
+  const simd = useSimdRanges && cols % groupSize === 0 && groupSize % 4 === 0
   let word = 0
   let shift = 0
   let filled = 0
@@ -108,16 +118,22 @@ function quantizeRowGroups(
     const r1 = Math.min(rows, r0 + rowsPerChunk)
     const s0 = r0 * groupsPerRow
     const groups = (r1 - r0) * groupsPerRow
-    for (let start = r0 * cols, g = 0; g < groups; g++) {
-      const rowEnd = (Math.floor(g / groupsPerRow) + r0 + 1) * cols
-      const end = Math.min(rowEnd, start + groupSize)
-      keyRange(keys, start, end, rangeBits, 2 * g)
-      start = end
-    }
-    for (let m = 0; m < 2 * groups; m++) {
-      const k = rangeBits[m]!
-      if (k < MIN_FINITE_KEY || k > MAX_FINITE_KEY) throwNonFinite(WHERE, data, cols)
-      rangeBits[m] = k ^ ((k >> 31) & 0x7fffffff)
+    if (simd && simdGroupRanges(data, r0 * cols, groups, groupSize, rangeFloats)) {
+      for (let m = 0; m < 2 * groups; m++) {
+        if (!Number.isFinite(rangeFloats[m]!)) throwNonFinite(WHERE, data, cols)
+      }
+    } else {
+      for (let start = r0 * cols, g = 0; g < groups; g++) {
+        const rowEnd = (Math.floor(g / groupsPerRow) + r0 + 1) * cols
+        const end = Math.min(rowEnd, start + groupSize)
+        keyRange(keys, start, end, rangeBits, 2 * g)
+        start = end
+      }
+      for (let m = 0; m < 2 * groups; m++) {
+        const k = rangeBits[m]!
+        if (k < MIN_FINITE_KEY || k > MAX_FINITE_KEY) throwNonFinite(WHERE, data, cols)
+        rangeBits[m] = k ^ ((k >> 31) & 0x7fffffff)
+      }
     }
     for (let g = 0; g < groups; g++) {
       const min = rangeFloats[2 * g]!
@@ -179,21 +195,30 @@ function quantizeColumnGroups(
   const keys = bitsOf(data)
   // Every row starts on a word boundary when cols is a whole number of words.
   const aligned = perWord % 4 === 0 && cols % perWord === 0
+  // whole f32x4 vectors per row: the SIMD min/max kernel applies
+  const simd = useSimdRanges && cols % 4 === 0
   let word = 0
   let shift = 0
   let filled = 0
   let w = 0
   for (let r0 = 0, g = 0; r0 < rows; r0 += groupSize, g++) {
     const r1 = Math.min(rows, r0 + groupSize)
-    loKeys.fill(0x7fffffff)
-    hiKeys.fill(-0x80000000)
-    let r = r0
-    for (; r + 2 <= r1; r += 2) keyRangeColumnPairs(keys, r * cols, cols, loKeys, hiKeys)
-    if (r < r1) keyRangeColumns(keys, r * cols, cols, loKeys, hiKeys)
-    for (let m = 0; m < 2 * cols; m++) {
-      const k = keyScratch[m]!
-      if (k < MIN_FINITE_KEY || k > MAX_FINITE_KEY) throwNonFinite(WHERE, data, cols)
-      keyScratch[m] = k ^ ((k >> 31) & 0x7fffffff)
+    const loFloats = keyFloats.subarray(0, cols)
+    const hiFloats = keyFloats.subarray(cols, 2 * cols)
+    if (simd && simdColumnRanges(data, r0, r1, cols, loFloats, hiFloats)) {
+      for (let m = 0; m < 2 * cols; m++)
+        if (!Number.isFinite(keyFloats[m]!)) throwNonFinite(WHERE, data, cols)
+    } else {
+      loKeys.fill(0x7fffffff)
+      hiKeys.fill(-0x80000000)
+      let r = r0
+      for (; r + 2 <= r1; r += 2) keyRangeColumnPairs(keys, r * cols, cols, loKeys, hiKeys)
+      if (r < r1) keyRangeColumns(keys, r * cols, cols, loKeys, hiKeys)
+      for (let m = 0; m < 2 * cols; m++) {
+        const k = keyScratch[m]!
+        if (k < MIN_FINITE_KEY || k > MAX_FINITE_KEY) throwNonFinite(WHERE, data, cols)
+        keyScratch[m] = k ^ ((k >> 31) & 0x7fffffff)
+      }
     }
     for (let c = 0, s = g * cols; c < cols; c++, s++) {
       const min = keyFloats[c]!
