@@ -2,6 +2,9 @@ import { type KvGpuContext, KvGpuUnavailableError, requestDevice } from '../src/
 
 /** One device for a test file, or undefined (with the reason printed) where no adapter can be had. */
 export async function testContext(): Promise<KvGpuContext | undefined> {
+  // llvmpipe's worker threads wait for each other at every workgroup barrier; on a small machine shared
+  // with other test processes that turned 0.1 s dispatches into 30 s stalls. One thread is steady.
+  process.env.LP_NUM_THREADS ??= '1'
   try {
     return await requestDevice()
   } catch (error) {

@@ -9,8 +9,6 @@ export interface AttentionConstants {
   readonly logits: boolean
 }
 
-const v = (body: string) => `for (var v = 0u; v < QV; v++) { ${body} }`
-
 /**
  * WGSL of one split of flash-decoding over a paged cache. A workgroup of `pageTokens` invocations takes
  * (split, KV head, sequence) and walks its pages once: phase A gives one token per invocation, its scores
@@ -67,68 +65,97 @@ var<workgroup> red: array<vec4<f32>, ${P * c.qv}>;
 var<workgroup> tmp: array<vec4<f32>, ${tmpSize * c.qv}>;
 ${quant ? `var<workgroup> qsg: array<vec4<f32>, ${GP * D * c.qv}>;\nvar<workgroup> qm: array<vec4<f32>, ${GP * D * c.qv}>;` : ''}
 `
+  const QV = c.qv
+  /** Statements repeated with constant indices: WGSL loops over small arrays are not reliably unrolled
+   * by drivers, and an array indexed in a loop can land in local memory; named registers cannot. */
+  const each = (n: number, f: (i: number) => string) =>
+    Array.from({ length: n }, (_, i) => f(i)).join('\n      ')
+  const eachV = (f: (v: number) => string) => each(QV, f)
+  const eachJV = (f: (j: number, v: number) => string) =>
+    each(L.perWord * QV, (i) => f(Math.floor(i / QV), i % QV))
   const foldScales = quant
     ? /* wgsl */ `
     for (var i = tid; i < GP * D; i += P) {
       let ch = i % D;
       let sc = bitcast<f32>(PG[base + KS + i]);
       let mn = bitcast<f32>(PG[base + KM + i]);
-      ${v('qsg[i * QV + v] = qsh[ch * QV + v] * sc; qm[i * QV + v] = qsh[ch * QV + v] * mn;')}
+      ${eachV((v) => `qsg[i * QV + ${v}u] = qsh[ch * QV + ${v}u] * sc; qm[i * QV + ${v}u] = qsh[ch * QV + ${v}u] * mn;`)}
     }
     workgroupBarrier();
     for (var st = D / 2u; st > 0u; st >>= 1u) {
       for (var i = tid; i < GP * st; i += P) {
         let a = ((i / st) * D + i % st) * QV;
-        ${v('qm[a + v] += qm[a + st * QV + v];')}
+        ${eachV((v) => `qm[a + ${v}u] += qm[a + st * QV + ${v}u];`)}
       }
       workgroupBarrier();
     }`
     : ''
+  // Loads are issued in batches before the arithmetic that uses them, so each invocation keeps many
+  // memory requests in flight (decode attention is latency-bound otherwise).
+  // A code as float without the quarter-rate int-to-float conversion: 2^23 + code has the code in its
+  // mantissa bits, and subtracting 2^23 is exact.
+  const codeF32 = (word: string, j: number) =>
+    `(bitcast<f32>(((${word} >> ${j * L.bits}u) & MASK) | 0x4B000000u) - 8388608.0)`
+  const KC = Math.min(W, 16)
+  const keyLoads = each(KC, (i) => `let k${i} = PG[kb + ${i * P}u];`)
   const scoreToken = quant
     ? /* wgsl */ `
       let g = tid / GROUP;
-      ${v('s[v] = qm[g * D * QV + v];')}
-      for (var ww = 0u; ww < W; ww++) {
-        let word = PG[base + ww * P + tid];
-        for (var j = 0u; j < CPW; j++) {
-          let code = f32((word >> (j * BITS)) & MASK);
-          let qi = (g * D + ww * CPW + j) * QV;
-          ${v('s[v] += code * qsg[qi + v];')}
-        }
+      ${eachV((v) => `s${v} = qm[g * D * QV + ${v}u];`)}
+      for (var w0 = 0u; w0 < W; w0 += ${KC}u) {
+        let kb = base + w0 * P + tid;
+        let qi = (g * D + w0 * CPW) * QV;
+        ${keyLoads}
+        ${each(KC * L.perWord, (e) => {
+          const i = Math.floor(e / L.perWord)
+          const j = e % L.perWord
+          const code = codeF32(`k${i}`, j)
+          return `{ let c = ${code}; ${eachV((v) => `s${v} += c * qsg[qi + ${(i * L.perWord + j) * QV + v}u];`)} }`
+        })}
       }`
     : /* wgsl */ `
-      ${v('s[v] = vec4<f32>(0.0);')}
-      for (var ww = 0u; ww < W; ww++) {
-        let k = unpack2x16float(PG[base + ww * P + tid]);
-        ${v('s[v] += k.x * qsh[(2u * ww) * QV + v] + k.y * qsh[(2u * ww + 1u) * QV + v];')}
+      ${eachV((v) => `s${v} = vec4<f32>(0.0);`)}
+      for (var w0 = 0u; w0 < W; w0 += ${KC}u) {
+        let kb = base + w0 * P + tid;
+        let qi = 2u * w0 * QV;
+        ${keyLoads}
+        ${each(KC, (i) => `{ let k = unpack2x16float(k${i}); ${eachV((v) => `s${v} += k.x * qsh[qi + ${2 * i * QV + v}u] + k.y * qsh[qi + ${(2 * i + 1) * QV + v}u];`)} }`)}
       }`
-  const accumulateValues = quant
-    ? /* wgsl */ `
+  const U = 4
+  const valueLoads = (u: number, t: string) =>
+    quant
+      ? `let x${u} = PG[base + VW + (${t}) * W + w]; let sc${u} = bitcast<f32>(PG[base + VS + (${t}) * VG + gv]); let mn${u} = bitcast<f32>(PG[base + VM + (${t}) * VG + gv]);`
+      : `let x${u} = PG[base + VW + (${t}) * W + w];`
+  const valueMath = (u: number, t: string) =>
+    quant
+      ? `{ ${each(L.perWord, (j) => `let c${j} = ${codeF32(`x${u}`, j)};`)}
+        ${eachV((v) => `let p${v} = red[(${t}) * QV + ${v}u]; let ps${v} = p${v} * sc${u}; am${v} += p${v} * mn${u};`)}
+        ${eachJV((j, v) => `a${j}_${v} += ps${v} * c${j};`)} }`
+      : `{ let x = unpack2x16float(x${u});
+        ${eachV((v) => `let p${v} = red[(${t}) * QV + ${v}u]; a0_${v} += p${v} * x.x; a1_${v} += p${v} * x.y;`)} }`
+  const accumulateValues = /* wgsl */ `
     let gv = (w * CPW) / GROUP;
-    for (var t = lane; t < valid; t += LANES) {
-      let word = PG[base + VW + t * W + w];
-      let sc = bitcast<f32>(PG[base + VS + t * VG + gv]);
-      let mn = bitcast<f32>(PG[base + VM + t * VG + gv]);
-      for (var v = 0u; v < QV; v++) {
-        let p = red[t * QV + v];
-        let ps = p * sc;
-        accMin[v] += p * mn;
-        for (var j = 0u; j < CPW; j++) { acc[j * QV + v] += ps * f32((word >> (j * BITS)) & MASK); }
-      }
-    }`
-    : /* wgsl */ `
-    for (var t = lane; t < valid; t += LANES) {
-      let x = unpack2x16float(PG[base + VW + t * W + w]);
-      ${v('let p = red[t * QV + v]; acc[v] += p * x.x; acc[QV + v] += p * x.y;')}
+    var t = lane;
+    for (; t + ${U - 1}u * LANES < valid; t += ${U}u * LANES) {
+      ${each(U, (u) => valueLoads(u, `t + ${u}u * LANES`))}
+      ${each(U, (u) => valueMath(u, `t + ${u}u * LANES`))}
+    }
+    for (; t < valid; t += LANES) {
+      ${valueLoads(0, 't')}
+      ${valueMath(0, 't')}
     }`
   const writeLogits = c.logits
     ? /* wgsl */ `
     if (tid < valid) {
+      ${eachV((v) => `let sv${v} = s${v};`)}
       for (var j = 0u; j < qpk; j++) {
-        LOGITS[(b * U.qHeads + h * qpk + j) * U.logitStride + pi * P + tid] = s[j / 4u][j % 4u];
+        var x = 0.0;
+        ${eachV((v) => `if (j / 4u == ${v}u) { x = sv${v}[j % 4u]; }`)}
+        LOGITS[(b * U.qHeads + h * qpk + j) * U.logitStride + pi * P + tid] = x;
       }
     }`
     : ''
+  const decl = (name: string, init = 'vec4<f32>(0.0)') => eachV((v) => `var ${name}${v} = ${init};`)
   return /* wgsl */ `${header}
 @compute @workgroup_size(${P})
 fn main(@builtin(local_invocation_index) tid: u32, @builtin(workgroup_id) wg: vec3<u32>) {
@@ -147,11 +174,10 @@ fn main(@builtin(local_invocation_index) tid: u32, @builtin(workgroup_id) wg: ve
   let pages = (len + P - 1u) / P;
   let first = split * U.pagesPerSplit;
   let last = min(pages, first + U.pagesPerSplit);
-  var mRun: array<vec4<f32>, QV>;
-  var lPart: array<vec4<f32>, QV>;
-  var accMin: array<vec4<f32>, QV>;
-  var acc: array<vec4<f32>, ${L.perWord * c.qv}>;
-  ${v('mRun[v] = vec4<f32>(NEG);')}
+  ${decl('m', 'vec4<f32>(NEG)')}
+  ${decl('l')}
+  ${decl('am')}
+  ${eachJV((j, v) => `var a${j}_${v} = vec4<f32>(0.0);`)}
   let w = tid % W;
   let lane = tid / W;
   workgroupBarrier();
@@ -159,55 +185,54 @@ fn main(@builtin(local_invocation_index) tid: u32, @builtin(workgroup_id) wg: ve
     let base = PT[(b * U.kvHeads + h) * U.maxPages + pi] * PAGE_WORDS;
     let valid = min(P, len - pi * P);
     ${foldScales}
-    var s: array<vec4<f32>, QV>;
-    ${v('s[v] = vec4<f32>(NEG);')}
+    ${decl('s', 'vec4<f32>(NEG)')}
     if (tid < valid) {${scoreToken}
     }${writeLogits}
-    ${v('red[tid * QV + v] = s[v];')}
+    ${eachV((v) => `red[tid * QV + ${v}u] = s${v};`)}
     workgroupBarrier();
     if (tid < P / 2u) {
-      ${v('tmp[tid * QV + v] = max(red[tid * QV + v], red[(tid + P / 2u) * QV + v]);')}
+      ${eachV((v) => `tmp[tid * QV + ${v}u] = max(red[tid * QV + ${v}u], red[(tid + P / 2u) * QV + ${v}u]);`)}
     }
     workgroupBarrier();
     for (var st = P / 4u; st > 0u; st >>= 1u) {
       if (tid < st) {
-        ${v('tmp[tid * QV + v] = max(tmp[tid * QV + v], tmp[(tid + st) * QV + v]);')}
+        ${eachV((v) => `tmp[tid * QV + ${v}u] = max(tmp[tid * QV + ${v}u], tmp[(tid + st) * QV + ${v}u]);`)}
       }
       workgroupBarrier();
     }
-    for (var v = 0u; v < QV; v++) {
-      let mNew = max(mRun[v], tmp[v]);
-      let corr = exp(mRun[v] - mNew);
-      mRun[v] = mNew;
-      let p = select(vec4<f32>(0.0), exp(s[v] - mNew), tid < valid);
-      lPart[v] = lPart[v] * corr + p;
-      red[tid * QV + v] = p;
-      accMin[v] *= corr;
-      for (var j = 0u; j < CPW; j++) { acc[j * QV + v] *= corr; }
-    }
+    let live = tid < valid;
+    ${eachV(
+      (v) => `{
+      let mNew = max(m${v}, tmp[${v}u]);
+      let corr = exp(m${v} - mNew);
+      m${v} = mNew;
+      let p = select(vec4<f32>(0.0), exp(s${v} - mNew), live);
+      l${v} = l${v} * corr + p;
+      red[tid * QV + ${v}u] = p;
+      am${v} *= corr;
+      ${each(L.perWord, (j) => `a${j}_${v} *= corr;`)}
+    }`,
+    )}
     workgroupBarrier();${accumulateValues}
     workgroupBarrier();
   }
-  ${v('red[tid * QV + v] = lPart[v];')}
+  ${eachV((v) => `red[tid * QV + ${v}u] = l${v};`)}
   for (var i = tid; i < D * QV; i += P) { tmp[i] = vec4<f32>(0.0); }
   workgroupBarrier();
   for (var st = P / 2u; st > 0u; st >>= 1u) {
-    if (tid < st) { ${v('red[tid * QV + v] += red[(tid + st) * QV + v];')} }
+    if (tid < st) { ${eachV((v) => `red[tid * QV + ${v}u] += red[(tid + st) * QV + ${v}u];`)} }
     workgroupBarrier();
   }
   for (var ln = 0u; ln < LANES; ln++) {
     if (lane == ln) {
-      for (var j = 0u; j < CPW; j++) {
-        ${v('tmp[(w * CPW + j) * QV + v] += acc[j * QV + v] + accMin[v];')}
-      }
+      ${eachJV((j, v) => `tmp[(w * CPW + ${j}u) * QV + ${v}u] += a${j}_${v} + am${v};`)}
     }
     workgroupBarrier();
   }
   let o = (b * U.kvHeads + h) * U.splits + split;
   for (var i = tid; i < D * QV; i += P) { OACC[o * D * QV + i] = tmp[i]; }
-  if (tid < QV) {
-    OML[(o * 2u) * QV + tid] = mRun[tid];
-    OML[(o * 2u + 1u) * QV + tid] = red[tid];
+  if (tid == 0u) {
+    ${eachV((v) => `OML[(o * 2u) * QV + ${v}u] = m${v}; OML[(o * 2u + 1u) * QV + ${v}u] = red[${v}u];`)}
   }
 }
 `
