@@ -53,6 +53,7 @@ function rowsFor(label: string, flops: number, copyFloats: number, js: () => voi
   const wasmSeconds = medianSeconds(prepared)
   const copy = copySeconds(copyFloats)
   const backend = wasmSimdAvailable() ? 'wasm-simd' : 'js fallback'
+  const copyRatio = (copy / wasmSeconds).toPrecision(2)
   return [
     {
       name: `js ${label}`,
@@ -66,7 +67,7 @@ function rowsFor(label: string, flops: number, copyFloats: number, js: () => voi
       value: flops / wasmSeconds / 1e9,
       unit: 'GFLOP/s',
       ratio: jsSeconds / wasmSeconds,
-      note: `${backend}, ${format(wasmSeconds)}; ratio = JS time ÷ this; copy ÷ this = ${(copy / wasmSeconds).toPrecision(2)}`,
+      note: `${backend}, ${format(wasmSeconds)}; ratio = JS time ÷ this; copy ÷ this = ${copyRatio}`,
     },
   ] satisfies BenchRow[]
 }
@@ -145,9 +146,10 @@ function warmUp(rng: Rng): void {
 }
 
 /**
- * GFLOP/s of the prepared (WebAssembly SIMD) `gemv` at the decoder's lm-head and MLP sizes and of its
- * `matmulTransB` at a 2048-token prefill, and of every projection of one decode step, each against the JS kernel timed in the same run (ratio), and
- * the JS kernel against a `Float32Array.prototype.set` copy of its operands. Times are medians of process
+ * GFLOP/s of the prepared (WebAssembly SIMD) `gemv` at the decoder's lm-head and MLP sizes, of its
+ * `matmulTransB` at a 2048-token prefill and of every projection of one decode step, each against the JS
+ * kernel timed in the same run (ratio), and the JS kernel against a `Float32Array.prototype.set` copy of
+ * its operands. Times are medians of process
  * CPU time (one thread), so other jobs on the machine disturb them little.
  *
  * @example

@@ -101,7 +101,8 @@ describe('errors', () => {
 })
 
 describe('the embedded module', () => {
-  it('is valid WebAssembly under 4 KiB (browsers refuse larger synchronous compiles on the main thread)', () => {
+  // Browsers refuse synchronous compiles of larger modules on the main thread.
+  it('is valid WebAssembly under 4 KiB', () => {
     const bytes = decodeBase64(KERNELS_WASM_BASE64)
     expect(Array.from(bytes.subarray(0, 4))).toEqual([0, 0x61, 0x73, 0x6d])
     expect(bytes.length).toBeLessThan(4096)

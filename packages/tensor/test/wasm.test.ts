@@ -4,8 +4,8 @@ import { gemv, matmulTransB, prepareMatrix, Rng, wasmSimdAvailable } from '../sr
 import { type PreparedMatrix, prepareMatrixOn } from '../src/wasm/prepared.js'
 
 /**
- * Float32 accumulation over `cols` terms in any order is within γ ≈ cols·2⁻²⁴ of Σ|W||x| (Higham, 3.1);
- * the SIMD kernel's lane-wise sums plus the lane reduction and the final rounding stay inside (cols + 8)·2⁻²⁴.
+ * Float32 accumulation over `cols` terms in any order is within γ ≈ cols·2⁻²⁴ of Σ|W||x| (Higham, 3.1); the
+ * SIMD kernel's lane-wise sums plus the lane reduction and the final rounding stay inside (cols + 8)·2⁻²⁴.
  * The floor covers products that underflow float32 (each off by at most half a subnormal step).
  */
 function tolerance(cols: number, magnitude: number): number {

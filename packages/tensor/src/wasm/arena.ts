@@ -58,7 +58,7 @@ export class WasmArena {
     this.f32 = new Float32Array(this.memory.buffer)
   }
 
-  /** Byte offset of a new block of `floats` floats that stays reserved; throws (changing nothing) if the 4 GiB address space is full. */
+  /** Byte offset of a new block of `floats` floats, kept for good; past 4 GiB it throws, changing nothing. */
   allocate(floats: number): number {
     const offset = this.top
     this.reserve('prepareMatrix', offset + floats * 4)
