@@ -31,6 +31,8 @@ export function importanceTiers(options: ImportanceTiersOptions = {}): KVPolicy 
   return {
     name: `importanceTiers(keepHigh ${keepHigh}, recent ${recent})`,
     needsAttention: true,
+    // Demotes to tier 1: the cache refuses a codec without a second tier.
+    tiers: 1,
     positionMode: 'original',
     plan(view: SlotView): SlotPlan | null {
       const demote = slotsToDemote(view.attention, view.tiers, view.count, keepHigh, recent)
