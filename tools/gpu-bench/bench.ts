@@ -127,7 +127,9 @@ async function bench(
   const lse = shards.map((a) => storageBuffer(device, 4 * a.batch * KV * QPK))
   const runs = async (n: number) => {
     const enc = device.createCommandEncoder()
-    for (let i = 0; i < n; i++) shards.forEach((a, j) => a.encode(enc, q[j]!, out[j]!, lse[j]!))
+    for (let i = 0; i < n; i++) {
+      for (const [j, a] of shards.entries()) a.encode(enc, q[j]!, out[j]!, lse[j]!)
+    }
     const t0 = performance.now()
     device.queue.submit([enc.finish()])
     await device.queue.onSubmittedWorkDone()

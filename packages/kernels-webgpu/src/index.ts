@@ -23,6 +23,11 @@ export { cachedPipelineCount, getPipeline } from './device/pipeline-cache.js'
 export type { KvGpuContext, RequestDeviceOptions } from './device/request-device.js'
 export { DEFAULT_OPTIONAL_FEATURES, initFromDevice, requestDevice } from './device/request-device.js'
 export { BufferUsage } from './device/usage.js'
+export {
+  encodeLowRankReconstruct,
+  lowRankReconstructGpu,
+  lowRankReconstructReference,
+} from './lowrank/reconstruct.js'
 export type { QuantConstants } from './quant/quant-wgsl.js'
 export { dequantWgsl, quantCodesWgsl, quantScalesWgsl } from './quant/quant-wgsl.js'
 export type { GpuQuantizedBlock } from './quant/quantize-gpu.js'
@@ -32,3 +37,11 @@ export {
   encodeQuantizeAffine,
   quantizeAffineGpu,
 } from './quant/quantize-gpu.js'
+export type { AccumulateShape } from './scores/accumulate.js'
+export {
+  accumulateScoresGpu,
+  accumulateScoresReference,
+  encodeAccumulateScores,
+} from './scores/accumulate.js'
+export { encodeSlerp, SLERP_NEAR_PARALLEL, slerpGpu, slerpReference } from './slerp/slerp-gpu.js'
+export { encodeTopK, MAX_TOPK, topKGpu, topKReference } from './topk/topk-gpu.js'

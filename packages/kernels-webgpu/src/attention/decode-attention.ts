@@ -105,7 +105,7 @@ export class DecodeAttention extends PagedKV {
     logits?: GPUBuffer,
   ): void {
     this.checkAlive()
-    const empty = this.lengths.findIndex((n) => n === 0)
+    const empty = this.lengths.indexOf(0)
     if (empty >= 0)
       throw new RangeError(`DecodeAttention.encode: sequence ${empty} is empty; append tokens first`)
     this.flush()
