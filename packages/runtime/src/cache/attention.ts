@@ -207,7 +207,17 @@ function accumulateValues(
         for (let d = 0; d < headDim; d++) acc[g * headDim + d]! += partial[d]!
       }
     } else {
-      addWeightedRowsGroup(codec!.decode(block.values), 0, weights, count, first, block.tokens, group, headDim, acc)
+      addWeightedRowsGroup(
+        codec!.decode(block.values),
+        0,
+        weights,
+        count,
+        first,
+        block.tokens,
+        group,
+        headDim,
+        acc,
+      )
     }
     first += block.tokens
   }
@@ -229,9 +239,20 @@ function addWeightedRowsGroup(
 ): void {
   let g = 0
   for (; g + 1 < group; g += 2) {
-    addWeightedRowsPair(rows, rowsOffset, weights, g * count + first, (g + 1) * count + first, tokens, headDim, acc, g * headDim)
+    addWeightedRowsPair(
+      rows,
+      rowsOffset,
+      weights,
+      g * count + first,
+      (g + 1) * count + first,
+      tokens,
+      headDim,
+      acc,
+      g * headDim,
+    )
   }
-  if (g < group) addWeightedRows(rows, rowsOffset, weights, g * count + first, tokens, headDim, acc, g * headDim)
+  if (g < group)
+    addWeightedRows(rows, rowsOffset, weights, g * count + first, tokens, headDim, acc, g * headDim)
 }
 
 /**

@@ -1,4 +1,4 @@
-import { gemv, matmulTransB, rmsNorm } from '@kv/tensor'
+import { rmsNorm } from '@kv/tensor'
 import type { Model } from './model.js'
 
 /** Next-token logits `[vocab]` of one hidden state: final RMSNorm, then the (tied) output projection. */
@@ -7,7 +7,7 @@ export function finalLogits(model: Model, hidden: Float32Array): Float32Array {
   const normed = new Float32Array(hiddenSize)
   rmsNorm(hidden, model.weights.finalNorm, normed, 1, hiddenSize, rmsNormEps)
   const logits = new Float32Array(vocabSize)
-  gemv(model.weights.lmHead, normed, logits, vocabSize, hiddenSize)
+  model.lmHead.gemv(normed, logits)
   return logits
 }
 
@@ -17,6 +17,6 @@ export function finalLogitsRows(model: Model, hidden: Float32Array, rows: number
   const normed = new Float32Array(rows * hiddenSize)
   rmsNorm(hidden, model.weights.finalNorm, normed, rows, hiddenSize, rmsNormEps)
   const logits = new Float32Array(rows * vocabSize)
-  matmulTransB(normed, model.weights.lmHead, logits, rows, hiddenSize, vocabSize)
+  model.lmHead.matmulTransB(normed, rows, logits)
   return logits
 }

@@ -1,4 +1,4 @@
-import { ropeInvFreq } from '@kv/tensor'
+import { type PreparedMatrix, prepareMatrix, ropeInvFreq } from '@kv/tensor'
 import { type CacheOptions, KVCache } from '../cache/kv-cache.js'
 import type { LlamaConfig } from '../model/config.js'
 import type { TextTokenizer } from '../model/tokenizer.js'
@@ -8,6 +8,17 @@ import { decodeLayer } from './decode-layer.js'
 import { type GenerateOptions, generate } from './generate.js'
 import { finalLogits, finalLogitsRows } from './logits.js'
 import { type PromptTrace, promptLayer } from './prompt-layer.js'
+
+/** One layer's projections, prepared once. */
+export interface LayerProjections {
+  readonly q: PreparedMatrix
+  readonly k: PreparedMatrix
+  readonly v: PreparedMatrix
+  readonly o: PreparedMatrix
+  readonly gate: PreparedMatrix
+  readonly up: PreparedMatrix
+  readonly down: PreparedMatrix
+}
 
 /**
  * A Llama-family decoder on the CPU: batched prompt processing and token-by-token decoding through a
@@ -20,6 +31,9 @@ export class Model {
   /** The checkpoint folder. */
   readonly path: string
   readonly invFreq: Float32Array
+  /** The projections of every layer, prepared for fast products (WebAssembly SIMD when present). */
+  readonly projections: readonly LayerProjections[]
+  readonly lmHead: PreparedMatrix
   private decodeBuffers: DecodeBuffers | undefined
 
   constructor(config: LlamaConfig, weights: LlamaWeights, tokenizer: TextTokenizer, path: string) {
@@ -28,6 +42,17 @@ export class Model {
     this.tokenizer = tokenizer
     this.path = path
     this.invFreq = ropeInvFreq(config.headDim, config.ropeTheta)
+    const { hiddenSize: h, intermediateSize: m, numHeads, numKVHeads, headDim, vocabSize } = config
+    this.projections = weights.layers.map((w) => ({
+      q: prepareMatrix(w.q, numHeads * headDim, h),
+      k: prepareMatrix(w.k, numKVHeads * headDim, h),
+      v: prepareMatrix(w.v, numKVHeads * headDim, h),
+      o: prepareMatrix(w.o, h, numHeads * headDim),
+      gate: prepareMatrix(w.gate, m, h),
+      up: prepareMatrix(w.up, m, h),
+      down: prepareMatrix(w.down, h, m),
+    }))
+    this.lmHead = prepareMatrix(weights.lmHead, vocabSize, h)
   }
 
   /**

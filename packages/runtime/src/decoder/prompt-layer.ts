@@ -1,4 +1,4 @@
-import { applyRope, matmulTransB, rmsNorm, swiglu } from '@kv/tensor'
+import { applyRope, rmsNorm, swiglu } from '@kv/tensor'
 import type { KVCache } from '../cache/kv-cache.js'
 import type { Model } from './model.js'
 import { promptAttention, promptAttentionBuffers } from './prompt-attention.js'
@@ -35,6 +35,7 @@ export function promptLayer(
 ): void {
   const { hiddenSize, numHeads, numKVHeads, headDim, intermediateSize, rmsNormEps } = model.config
   const w = model.weights.layers[layer]!
+  const p = model.projections[layer]!
   const tokens = rows ? rows.length : positions.length
   if (tokens === 0) return
   const x = rows ? gather(hidden, rows, hiddenSize) : hidden
@@ -47,9 +48,9 @@ export function promptLayer(
   const q = new Float32Array(tokens * qWidth)
   const k = new Float32Array(tokens * kvWidth)
   const v = new Float32Array(tokens * kvWidth)
-  matmulTransB(normed, w.q, q, tokens, hiddenSize, qWidth)
-  matmulTransB(normed, w.k, k, tokens, hiddenSize, kvWidth)
-  matmulTransB(normed, w.v, v, tokens, hiddenSize, kvWidth)
+  p.q.matmulTransB(normed, tokens, q)
+  p.k.matmulTransB(normed, tokens, k)
+  p.v.matmulTransB(normed, tokens, v)
   for (let t = 0; t < tokens; t++) {
     const position = layerPositions[t]!
     for (let head = 0; head < numHeads; head++)
@@ -83,15 +84,15 @@ export function promptLayer(
   cache.storePrompt(layer, k, v, layerPositions, q, columnSums)
 
   const projected = new Float32Array(tokens * hiddenSize)
-  matmulTransB(attended, w.o, projected, tokens, qWidth, hiddenSize)
+  p.o.matmulTransB(attended, tokens, projected)
   for (let i = 0; i < x.length; i++) x[i]! += projected[i]!
   rmsNorm(x, w.postNorm, normed, tokens, hiddenSize, rmsNormEps)
   const gate = new Float32Array(tokens * intermediateSize)
   const up = new Float32Array(tokens * intermediateSize)
-  matmulTransB(normed, w.gate, gate, tokens, hiddenSize, intermediateSize)
-  matmulTransB(normed, w.up, up, tokens, hiddenSize, intermediateSize)
+  p.gate.matmulTransB(normed, tokens, gate)
+  p.up.matmulTransB(normed, tokens, up)
   swiglu(gate, up, gate, tokens * intermediateSize)
-  matmulTransB(gate, w.down, projected, tokens, intermediateSize, hiddenSize)
+  p.down.matmulTransB(gate, tokens, projected)
   for (let i = 0; i < x.length; i++) x[i]! += projected[i]!
   if (rows) scatter(x, rows, hiddenSize, hidden)
 }

@@ -1,0 +1,239 @@
+import {
+  type CacheKind,
+  createDecodeAttention,
+  type DecodeAttention,
+  initFromDevice,
+  type KvGpuContext,
+  KvGpuUnavailableError,
+  requestDevice,
+} from '@kv/kernels-webgpu'
+import type { AttentionAccelerator } from '../cache/accelerator.js'
+import { AttendIO } from './attend-io.js'
+import { checkShape, partialBytes } from './checks.js'
+
+/** The model shape the GPU cache is laid out for (a `LlamaConfig` fits). */
+export interface AcceleratorShape {
+  readonly numLayers: number
+  readonly numKVHeads: number
+  readonly numHeads: number
+  readonly headDim: number
+  /** Default for `maxTokens`. */
+  readonly maxPositions?: number
+}
+
+/** Options of {@link webgpuAccelerator}. */
+export interface WebGpuAcceleratorOptions {
+  /** How the GPU stores keys and values: float16 (default) or KIVI-packed 4/2-bit. */
+  readonly kind?: CacheKind
+  /** q kinds: tokens per key group (per channel) and channels per value group (per token). Default 32. */
+  readonly groupSize?: number
+  /** Tokens per GPU page (32, 64, 128 or 256). Default 128. */
+  readonly pageTokens?: number
+  /** Tokens the sequence may reach; pages for all of them are allocated up front. Default `maxPositions`. */
+  readonly maxTokens?: number
+  /** The application's device (its engine's); otherwise one is requested and owned by the accelerator. */
+  readonly device?: KvGpuContext['device']
+}
+
+/**
+ * Decode attention of the KV cache on a WebGPU device, through `@kv/kernels-webgpu`'s fused paged kernel,
+ * one paged cache per layer. The GPU reads back asynchronously, so attention is served by
+ * {@link WebGpuAccelerator.attendAsync} (used by `stepOnGpu`); the synchronous `attend` of the
+ * interface (what `model.step` reaches) cannot wait and answers false, which moves the cache to the CPU.
+ */
+export class WebGpuAccelerator implements AttentionAccelerator {
+  readonly name: string
+  readonly producesAttention = false
+  /** Why the accelerator stopped serving (device lost, a failed GPU call, a synchronous call), if it did. */
+  stoppedBecause: string | undefined
+  private readonly layers: DecodeAttention[]
+  private readonly io: AttendIO
+  private readonly splits: number[]
+  private busy = false
+
+  constructor(
+    readonly context: KvGpuContext,
+    readonly shape: AcceleratorShape,
+    readonly kind: CacheKind,
+    layers: DecodeAttention[],
+    private readonly ownsDevice: boolean,
+  ) {
+    this.name = `webgpu(${kind})`
+    this.layers = layers
+    this.splits = new Array<number>(layers.length).fill(0)
+    this.io = new AttendIO(context, shape.numHeads * shape.headDim, shape.numHeads)
+    context.lost.then((info) => this.stop(`device lost (${info.reason}): ${info.message}`))
+  }
+
+  /** Whether attention is still served on the device. */
+  get serving(): boolean {
+    return this.stoppedBecause === undefined
+  }
+
+  append(layer: number, keys: Float32Array, values: Float32Array, _position: number): void {
+    this.forward(layer, keys, values, 'append')
+  }
+
+  appendPrompt(layer: number, keys: Float32Array, values: Float32Array, _positions: Int32Array): void {
+    this.forward(layer, keys, values, 'appendPrompt')
+  }
+
+  /**
+   * Cannot be served synchronously (WebGPU reads back through `mapAsync`): stops the accelerator and
+   * answers false, so the cache goes on with CPU attention over its own copy.
+   */
+  attend(_layer: number, _queries: Float32Array, _position: number, _out: Float32Array): boolean {
+    this.stop(
+      'attention was asked synchronously (model.step); WebGPU reads back asynchronously, use stepOnGpu()',
+    )
+    return false
+  }
+
+  /**
+   * Attention of one decode step on the device: `queries` `[numHeads·headDim]` rotated at `position`,
+   * `out` `[numHeads·headDim]`. Resolves false (with `out` untouched) once the device is lost or a GPU
+   * call failed; the caller then attends on the CPU.
+   *
+   * @example
+   * if (!(await accelerator.attendAsync(layer, rotated, position, out))) cache.attend(layer, q, position, out)
+   */
+  async attendAsync(
+    layer: number,
+    queries: Float32Array,
+    _position: number,
+    out: Float32Array,
+  ): Promise<boolean> {
+    const attention = this.layerAt(layer, 'attendAsync')
+    const floats = this.shape.numHeads * this.shape.headDim
+    if (queries.length !== floats || out.length !== floats) {
+      throw new RangeError(
+        `${this.name}.attendAsync: queries (${queries.length}) and out (${out.length}) must hold numHeads × headDim = ${floats} floats`,
+      )
+    }
+    if (this.busy) throw new Error(`${this.name}.attendAsync: the previous call has not finished`)
+    if (!this.serving) return false
+    if (this.context.isLost()) {
+      this.stop('device lost')
+      return false
+    }
+    this.busy = true
+    try {
+      this.splits[layer] = Math.max(this.splits[layer]!, attention.splitPlan().splits)
+      await this.io.run(attention, queries, out)
+      return true
+    } catch (error) {
+      this.stop(`${this.context.isLost() ? 'device lost' : 'GPU call failed'}: ${(error as Error).message}`)
+      return false
+    } finally {
+      this.busy = false
+    }
+  }
+
+  /** Bytes of the GPU buffers held: paged pools, page tables, split partials, step buffers. */
+  deviceBytes(): number {
+    if (!this.serving) return 0
+    let bytes = this.io.bytes()
+    for (let layer = 0; layer < this.layers.length; layer++) {
+      const attention = this.layers[layer]!
+      bytes += attention.physicalBytes() + partialBytes(attention.options, this.splits[layer]!)
+    }
+    return bytes
+  }
+
+  /** Releases the GPU buffers (and the device, when the accelerator requested it); attention stops. */
+  dispose(): void {
+    this.stop('disposed')
+  }
+
+  private forward(layer: number, keys: Float32Array, values: Float32Array, where: string): void {
+    const attention = this.layerAt(layer, where)
+    if (!this.serving) return
+    // A throw here would reach the cache before its own CPU copy is written, so failures stop the
+    // accelerator instead: the next attention call answers false and the CPU takes over.
+    try {
+      attention.append(0, keys, values)
+    } catch (error) {
+      this.stop(`${where} at layer ${layer} failed: ${(error as Error).message}`)
+    }
+  }
+
+  private layerAt(layer: number, where: string): DecodeAttention {
+    const attention = this.layers[layer]
+    if (!Number.isInteger(layer) || attention === undefined) {
+      throw new RangeError(
+        `${this.name}.${where}: layer must be in 0..${this.layers.length - 1}, got ${layer}`,
+      )
+    }
+    return attention
+  }
+
+  /** The GPU copy is stale once any token is missed, so stopping is for good and frees it at once. */
+  private stop(reason: string): void {
+    if (this.stoppedBecause !== undefined) return
+    this.stoppedBecause = reason
+    for (const attention of this.layers) attention.destroy()
+    this.io.destroy()
+    if (this.ownsDevice) this.context.dispose()
+  }
+}
+
+/**
+ * Creates WebGPU decode attention for a model's cache: pass it as `accelerator` to `model.createCache`
+ * and decode with `stepOnGpu`. The prompt still runs on the CPU (its keys and values are forwarded);
+ * each decode step's attention runs on the device over float16 or 4/2-bit pages. Without a WebGPU
+ * adapter it throws `KvGpuUnavailableError`: catch it and use the plain CPU cache.
+ *
+ * @example
+ * let cache
+ * try {
+ *   cache = model.createCache({ accelerator: await webgpuAccelerator(model.config, { kind: 'q4' }) })
+ * } catch (error) {
+ *   if (!(error instanceof KvGpuUnavailableError)) throw error
+ *   cache = model.createCache({})
+ * }
+ * const logits = await stepOnGpu(model, token, cache)
+ */
+export async function webgpuAccelerator(
+  shape: AcceleratorShape,
+  options: WebGpuAcceleratorOptions = {},
+): Promise<WebGpuAccelerator> {
+  const where = 'webgpuAccelerator'
+  const kind = options.kind ?? 'f16'
+  const maxTokens = options.maxTokens ?? shape.maxPositions
+  checkShape(where, shape, kind, maxTokens)
+  let context: KvGpuContext
+  if (options.device !== undefined) context = initFromDevice(options.device)
+  else {
+    try {
+      context = await requestDevice()
+    } catch (error) {
+      if (!(error instanceof KvGpuUnavailableError)) throw error
+      throw new KvGpuUnavailableError(
+        `${where}: no WebGPU device (${error.message}); decode with the CPU cache, model.createCache({})`,
+        { cause: error },
+      )
+    }
+  }
+  const owned = options.device === undefined
+  const layers: DecodeAttention[] = []
+  try {
+    for (let layer = 0; layer < shape.numLayers; layer++) {
+      layers.push(
+        createDecodeAttention(context, {
+          headDim: shape.headDim,
+          kvHeads: shape.numKVHeads,
+          queryHeadsPerKv: shape.numHeads / shape.numKVHeads,
+          kind,
+          groupSize: options.groupSize ?? 32,
+          pageTokens: options.pageTokens ?? 128,
+          maxTokens: maxTokens!,
+        }),
+      )
+    }
+  } catch (error) {
+    for (const attention of layers) attention.destroy()
+    if (owned) context.dispose()
+    throw error
+  }
+  return new WebGpuAccelerator(context, shape, kind, layers, owned)
+}
