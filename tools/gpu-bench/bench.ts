@@ -117,6 +117,7 @@ async function bench(
       maxTokens: tokens,
       targetWorkgroups: Math.max(1, Math.round((target * batch) / BATCH)),
     })
+    await attn.prepare()
     for (let s = 0; s < batch; s++) attn.reserve(s, tokens)
     encodeFill(device, fill, attn.pool, attn.layout, 17 + b)
     shards.push(attn)
@@ -147,6 +148,7 @@ async function bench(
     groupSize: kind === 'f16' ? null : groupSize,
     shards: shards.length,
     splits: shards[0]!.splitPlan().splits,
+    subgroups: shards[0]!.subgroupReductions,
     ms: +ms.toFixed(4),
     cacheBytes: bytes,
     GBps: +(bytes / ms / 1e6).toFixed(1),

@@ -22,6 +22,8 @@ export { KvGpuDeviceLostError, KvGpuFeatureError, KvGpuUnavailableError } from '
 export { cachedPipelineCount, getPipeline } from './device/pipeline-cache.js'
 export type { KvGpuContext, RequestDeviceOptions } from './device/request-device.js'
 export { DEFAULT_OPTIONAL_FEATURES, initFromDevice, requestDevice } from './device/request-device.js'
+export type { SubgroupInfo } from './device/subgroups.js'
+export { probeSubgroups } from './device/subgroups.js'
 export { BufferUsage } from './device/usage.js'
 export {
   encodeLowRankReconstruct,

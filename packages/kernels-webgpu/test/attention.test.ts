@@ -53,16 +53,24 @@ function maxAbsDiff(a: Float32Array, b: Float32Array): number {
 const TOLERANCE: Record<CacheKind, number> = { f16: 2e-5, q4: 5e-5, q2: 5e-5 }
 
 describe.skipIf(!ctx)('fused decode attention over a paged cache against the CPU reference', () => {
-  const cases: Array<{ kind: CacheKind; qpk: number; lengths: number[]; target: number; weights: boolean }> =
-    [
-      { kind: 'f16', qpk: 4, lengths: [70, 33], target: 8, weights: true },
-      { kind: 'q4', qpk: 4, lengths: [70, 1], target: 1000, weights: true },
-      { kind: 'q2', qpk: 3, lengths: [97, 64], target: 8, weights: false },
-      { kind: 'q4', qpk: 6, lengths: [17], target: 4, weights: false },
-      { kind: 'f16', qpk: 1, lengths: [65], target: 1000, weights: false },
-    ]
-  for (const { kind, qpk, lengths, target, weights } of cases) {
-    test(`${kind}, ${qpk} query heads per KV head, lengths ${lengths.join('/')}, target ${target}`, async () => {
+  const cases: Array<{
+    kind: CacheKind
+    qpk: number
+    lengths: number[]
+    target: number
+    weights: boolean
+    subgroups: boolean
+  }> = [
+    { kind: 'f16', qpk: 4, lengths: [70, 33], target: 8, weights: true, subgroups: true },
+    { kind: 'q4', qpk: 4, lengths: [70, 1], target: 1000, weights: true, subgroups: true },
+    { kind: 'q2', qpk: 3, lengths: [97, 64], target: 8, weights: false, subgroups: true },
+    { kind: 'q4', qpk: 6, lengths: [17], target: 4, weights: false, subgroups: true },
+    { kind: 'f16', qpk: 1, lengths: [65], target: 1000, weights: false, subgroups: true },
+    { kind: 'q4', qpk: 4, lengths: [70, 33], target: 8, weights: true, subgroups: false },
+    { kind: 'q2', qpk: 2, lengths: [97], target: 1000, weights: false, subgroups: false },
+  ]
+  for (const { kind, qpk, lengths, target, weights, subgroups } of cases) {
+    test(`${kind}, ${qpk} query heads per KV head, lengths ${lengths.join('/')}, target ${target}, subgroups ${subgroups}`, async () => {
       const D = 64
       const H = 2
       const batch = lengths.length
@@ -76,6 +84,7 @@ describe.skipIf(!ctx)('fused decode attention over a paged cache against the CPU
         batch,
         maxTokens: 128,
         targetWorkgroups: target,
+        subgroups,
       })
       const kv = lengths.map((n, b) => ({
         keys: lcgFloats(n * H * D, 11 + b, 2),
@@ -89,6 +98,7 @@ describe.skipIf(!ctx)('fused decode attention over a paged cache against the CPU
       })
       const query = lcgFloats(batch * H * qpk * D, 5, 1.5)
       const result = await attn.run(query, { weights })
+      if (!subgroups) expect(attn.subgroupReductions).toBe(false)
       for (let b = 0; b < batch; b++) {
         const { k, v } = storedKV(attn.layout, kv[b]!.keys, kv[b]!.values, lengths[b]!, H)
         const q = query.subarray(b * H * qpk * D, (b + 1) * H * qpk * D)

@@ -7,6 +7,12 @@ export interface AttentionConstants {
   readonly qv: number
   /** Whether the kernel also writes each token's scaled logit (for attention weights). */
   readonly logits: boolean
+  /**
+   * Reduce with subgroup operations (max, add) instead of workgroup trees: 3 barriers a page instead of up
+   * to 17. Only where `probeSubgroups` found subgroups laid out linearly, of a size dividing `headDim` and
+   * `pageTokens`.
+   */
+  readonly subgroups?: boolean
 }
 
 /**
@@ -30,7 +36,8 @@ export function attentionWgsl(c: AttentionConstants): string {
   const GP = quant ? P / L.groupSize : 1
   const VG = quant ? D / L.groupSize : 1
   const tmpSize = Math.max(P, D)
-  const header = /* wgsl */ `
+  const sg = c.subgroups === true
+  const header = /* wgsl */ `${sg ? 'enable subgroups;\ndiagnostic(off, subgroup_uniformity);' : ''}
 struct Params { batch: u32, kvHeads: u32, maxPages: u32, pagesPerSplit: u32,
                 splits: u32, qHeads: u32, logitStride: u32, scale: f32 }
 @group(0) @binding(0) var<uniform> U: Params;
@@ -63,6 +70,7 @@ const NEG: f32 = -1e30;
 var<workgroup> qsh: array<vec4<f32>, ${D * c.qv}>;
 var<workgroup> red: array<vec4<f32>, ${P * c.qv}>;
 var<workgroup> tmp: array<vec4<f32>, ${tmpSize * c.qv}>;
+${sg ? `var<workgroup> partM: array<vec4<f32>, ${(P / 4) * c.qv}>;\nvar<workgroup> partB: array<vec4<f32>, ${Math.max(1, (GP * D) / 4) * c.qv}>;` : ''}
 ${quant ? `var<workgroup> qsg: array<vec4<f32>, ${GP * D * c.qv}>;\nvar<workgroup> qm: array<vec4<f32>, ${GP * D * c.qv}>;` : ''}
 `
   const QV = c.qv
@@ -73,8 +81,19 @@ ${quant ? `var<workgroup> qsg: array<vec4<f32>, ${GP * D * c.qv}>;\nvar<workgrou
   const eachV = (f: (v: number) => string) => each(QV, f)
   const eachJV = (f: (j: number, v: number) => string) =>
     each(L.perWord * QV, (i) => f(Math.floor(i / QV), i % QV))
-  const foldScales = quant
-    ? /* wgsl */ `
+  const foldScales =
+    quant && sg
+      ? /* wgsl */ `
+    for (var k = 0u; k < GP * D / P; k++) {
+      let i = tid + k * P;
+      let ch = i % D;
+      let sc = bitcast<f32>(PG[base + KS + i]);
+      let mn = bitcast<f32>(PG[base + KM + i]);
+      ${eachV((v) => `qsg[i * QV + ${v}u] = qsh[ch * QV + ${v}u] * sc; let r${v} = subgroupAdd(qsh[ch * QV + ${v}u] * mn); if (sgi == 0u) { partB[(i / sgs) * QV + ${v}u] = r${v}; }`)}
+    }
+    workgroupBarrier();`
+      : quant
+        ? /* wgsl */ `
     for (var i = tid; i < GP * D; i += P) {
       let ch = i % D;
       let sc = bitcast<f32>(PG[base + KS + i]);
@@ -89,7 +108,7 @@ ${quant ? `var<workgroup> qsg: array<vec4<f32>, ${GP * D * c.qv}>;\nvar<workgrou
       }
       workgroupBarrier();
     }`
-    : ''
+        : ''
   // Loads are issued in batches before the arithmetic that uses them, so each invocation keeps many
   // memory requests in flight (decode attention is latency-bound otherwise).
   // A code as float without the quarter-rate int-to-float conversion: 2^23 + code has the code in its
@@ -101,7 +120,12 @@ ${quant ? `var<workgroup> qsg: array<vec4<f32>, ${GP * D * c.qv}>;\nvar<workgrou
   const scoreToken = quant
     ? /* wgsl */ `
       let g = tid / GROUP;
-      ${eachV((v) => `s${v} = qm[g * D * QV + ${v}u];`)}
+      ${
+        sg
+          ? `${eachV((v) => `s${v} = vec4<f32>(0.0);`)}
+      for (var j = 0u; j < D / sgs; j++) { ${eachV((v) => `s${v} += partB[(g * D / sgs + j) * QV + ${v}u];`)} }`
+          : eachV((v) => `s${v} = qm[g * D * QV + ${v}u];`)
+      }
       for (var w0 = 0u; w0 < W; w0 += ${KC}u) {
         let kb = base + w0 * P + tid;
         let qi = (g * D + w0 * CPW) * QV;
@@ -155,10 +179,38 @@ ${quant ? `var<workgroup> qsg: array<vec4<f32>, ${GP * D * c.qv}>;\nvar<workgrou
       }
     }`
     : ''
+  const maxTree = `${eachV((v) => `red[tid * QV + ${v}u] = s${v};`)}
+    workgroupBarrier();
+    if (tid < P / 2u) {
+      ${eachV((v) => `tmp[tid * QV + ${v}u] = max(red[tid * QV + ${v}u], red[(tid + P / 2u) * QV + ${v}u]);`)}
+    }
+    workgroupBarrier();
+    for (var st = P / 4u; st > 0u; st >>= 1u) {
+      if (tid < st) {
+        ${eachV((v) => `tmp[tid * QV + ${v}u] = max(tmp[tid * QV + ${v}u], tmp[(tid + st) * QV + ${v}u]);`)}
+      }
+      workgroupBarrier();
+    }`
+  const maxSubgroup = `${eachV((v) => `let sm${v} = subgroupMax(s${v}); if (sgi == 0u) { partM[(tid / sgs) * QV + ${v}u] = sm${v}; }`)}
+    workgroupBarrier();
+    ${eachV((v) => `var pm${v} = vec4<f32>(NEG);`)}
+    for (var j = 0u; j < P / sgs; j++) { ${eachV((v) => `pm${v} = max(pm${v}, partM[j * QV + ${v}u]);`)} }`
+  const sumTree = `${eachV((v) => `red[tid * QV + ${v}u] = l${v};`)}
+  for (var i = tid; i < D * QV; i += P) { tmp[i] = vec4<f32>(0.0); }
+  workgroupBarrier();
+  for (var st = P / 2u; st > 0u; st >>= 1u) {
+    if (tid < st) { ${eachV((v) => `red[tid * QV + ${v}u] += red[(tid + st) * QV + ${v}u];`)} }
+    workgroupBarrier();
+  }`
+  const sumSubgroup = `${eachV((v) => `let sl${v} = subgroupAdd(l${v}); if (sgi == 0u) { partM[(tid / sgs) * QV + ${v}u] = sl${v}; }`)}
+  for (var i = tid; i < D * QV; i += P) { tmp[i] = vec4<f32>(0.0); }
+  workgroupBarrier();
+  ${eachV((v) => `var lt${v} = vec4<f32>(0.0);`)}
+  for (var j = 0u; j < P / sgs; j++) { ${eachV((v) => `lt${v} += partM[j * QV + ${v}u];`)} }`
   const decl = (name: string, init = 'vec4<f32>(0.0)') => eachV((v) => `var ${name}${v} = ${init};`)
   return /* wgsl */ `${header}
 @compute @workgroup_size(${P})
-fn main(@builtin(local_invocation_index) tid: u32, @builtin(workgroup_id) wg: vec3<u32>) {
+fn main(@builtin(local_invocation_index) tid: u32, @builtin(workgroup_id) wg: vec3<u32>${sg ? ', @builtin(subgroup_size) sgs: u32, @builtin(subgroup_invocation_id) sgi: u32' : ''}) {
   let split = wg.x; let h = wg.y; let b = wg.z;
   let qpk = U.qHeads / U.kvHeads;
   for (var i = tid; i < D * QV; i += P) {
@@ -188,22 +240,11 @@ fn main(@builtin(local_invocation_index) tid: u32, @builtin(workgroup_id) wg: ve
     ${decl('s', 'vec4<f32>(NEG)')}
     if (tid < valid) {${scoreToken}
     }${writeLogits}
-    ${eachV((v) => `red[tid * QV + ${v}u] = s${v};`)}
-    workgroupBarrier();
-    if (tid < P / 2u) {
-      ${eachV((v) => `tmp[tid * QV + ${v}u] = max(red[tid * QV + ${v}u], red[(tid + P / 2u) * QV + ${v}u]);`)}
-    }
-    workgroupBarrier();
-    for (var st = P / 4u; st > 0u; st >>= 1u) {
-      if (tid < st) {
-        ${eachV((v) => `tmp[tid * QV + ${v}u] = max(tmp[tid * QV + ${v}u], tmp[(tid + st) * QV + ${v}u]);`)}
-      }
-      workgroupBarrier();
-    }
+    ${sg ? maxSubgroup : maxTree}
     let live = tid < valid;
     ${eachV(
       (v) => `{
-      let mNew = max(m${v}, tmp[${v}u]);
+      let mNew = max(m${v}, ${sg ? `pm${v}` : `tmp[${v}u]`});
       let corr = exp(m${v} - mNew);
       m${v} = mNew;
       let p = select(vec4<f32>(0.0), exp(s${v} - mNew), live);
@@ -216,13 +257,7 @@ fn main(@builtin(local_invocation_index) tid: u32, @builtin(workgroup_id) wg: ve
     workgroupBarrier();${accumulateValues}
     workgroupBarrier();
   }
-  ${eachV((v) => `red[tid * QV + ${v}u] = l${v};`)}
-  for (var i = tid; i < D * QV; i += P) { tmp[i] = vec4<f32>(0.0); }
-  workgroupBarrier();
-  for (var st = P / 2u; st > 0u; st >>= 1u) {
-    if (tid < st) { ${eachV((v) => `red[tid * QV + ${v}u] += red[(tid + st) * QV + ${v}u];`)} }
-    workgroupBarrier();
-  }
+  ${sg ? sumSubgroup : sumTree}
   for (var ln = 0u; ln < LANES; ln++) {
     if (lane == ln) {
       ${eachJV((j, v) => `tmp[(w * CPW + ${j}u) * QV + ${v}u] += a${j}_${v} + am${v};`)}
@@ -232,7 +267,7 @@ fn main(@builtin(local_invocation_index) tid: u32, @builtin(workgroup_id) wg: ve
   let o = (b * U.kvHeads + h) * U.splits + split;
   for (var i = tid; i < D * QV; i += P) { OACC[o * D * QV + i] = tmp[i]; }
   if (tid == 0u) {
-    ${eachV((v) => `OML[(o * 2u) * QV + ${v}u] = m${v}; OML[(o * 2u + 1u) * QV + ${v}u] = red[${v}u];`)}
+    ${eachV((v) => `OML[(o * 2u) * QV + ${v}u] = m${v}; OML[(o * 2u + 1u) * QV + ${v}u] = ${sg ? `lt${v}` : `red[${v}u]`};`)}
   }
 }
 `

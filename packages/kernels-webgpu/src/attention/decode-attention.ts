@@ -8,6 +8,7 @@ import {
 } from '../device/buffers.js'
 import { getPipeline } from '../device/pipeline-cache.js'
 import type { KvGpuContext } from '../device/request-device.js'
+import { probeSubgroups } from '../device/subgroups.js'
 import { BufferUsage } from '../device/usage.js'
 import { attentionWgsl, reduceWgsl, weightsWgsl } from './attention-wgsl.js'
 import type { CacheKind } from './layout.js'
@@ -32,6 +33,8 @@ export interface DecodeAttentionOptions {
   readonly scale?: number
   /** Workgroups to aim for when splitting long contexts (flash-decoding). Default 1024. */
   readonly targetWorkgroups?: number
+  /** Use subgroup reductions where the device allows (see `probeSubgroups`). Default true. */
+  readonly subgroups?: boolean
 }
 
 /** Output of {@link DecodeAttention.run}. */
@@ -53,6 +56,7 @@ export class DecodeAttention extends PagedKV {
   private readonly scale: number
   private readonly target: number
   private partial: { acc: GPUBuffer; ml: GPUBuffer; splits: number } | undefined
+  private useSubgroups = false
 
   constructor(
     readonly context: KvGpuContext,
@@ -80,6 +84,25 @@ export class DecodeAttention extends PagedKV {
   /** Query heads in all (`kvHeads · queryHeadsPerKv`). */
   get queryHeads(): number {
     return this.qHeads
+  }
+
+  /**
+   * Checks once per device whether subgroup reductions can be used (`run` does it; call it before
+   * `encode` to get them there too).
+   *
+   * @example
+   * await attn.prepare()
+   */
+  async prepare(): Promise<void> {
+    if (this.options.subgroups === false) return
+    const { linear, size } = await probeSubgroups(this.context)
+    const { headDim, pageTokens } = this.layout
+    this.useSubgroups = linear && size >= 4 && headDim % size === 0 && pageTokens % size === 0
+  }
+
+  /** Whether `encode` uses subgroup reductions. */
+  get subgroupReductions(): boolean {
+    return this.useSubgroups
   }
 
   /** Pages per split and splits for the current lengths. */
@@ -168,6 +191,7 @@ export class DecodeAttention extends PagedKV {
     for (let i = 0; i < n; i++) {
       if (!Number.isFinite(query[i]!)) throw new RangeError(`DecodeAttention.run: query[${i}] is ${query[i]}`)
     }
+    await this.prepare()
     const device = this.device
     const q = uploadBuffer(device, query)
     const out = storageBuffer(device, 4 * n)
