@@ -173,3 +173,36 @@ describe('prepareMatrix', () => {
     expect(prepareMatrix(new Float32Array(4), 2, 2).backend).toBe('wasm-simd')
   })
 })
+
+describe('PreparedMatrix.load', () => {
+  const backends: PreparedMatrix['backend'][] = wasmSimdAvailable() ? ['wasm-simd', 'js'] : ['js']
+  it.each(backends)('%s: a reloaded matrix computes exactly what a fresh one does', (backend) => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 37 }),
+        fc.integer({ min: 1, max: 37 }),
+        fc.integer({ min: 0, max: 1000 }),
+        (rows, cols, seed) => {
+          const rng = new Rng(seed)
+          const first = new Float32Array(rows * cols)
+          const second = new Float32Array(rows * cols)
+          rng.fillNormal(first)
+          rng.fillNormal(second)
+          const reused = prepareMatrixOn(backend, first, rows, cols)
+          reused.load(second)
+          const fresh = prepareMatrixOn(backend, second, rows, cols)
+          const x = new Float32Array(3 * cols)
+          rng.fillNormal(x)
+          const a = new Float32Array(3 * rows)
+          const b = new Float32Array(3 * rows)
+          reused.matmulTransB(x, 3, a)
+          fresh.matmulTransB(x, 3, b)
+          expect(a).toEqual(b)
+        },
+      ),
+    )
+    expect(() => prepareMatrixOn(backend, new Float32Array(6), 2, 3).load(new Float32Array(5))).toThrow(
+      'PreparedMatrix.load: weight has 5 elements',
+    )
+  })
+})

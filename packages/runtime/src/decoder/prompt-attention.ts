@@ -1,25 +1,43 @@
-import { matmul, matmulTransB, softmax } from '@kv/tensor'
+import { type PreparedMatrix, prepareMatrix, softmax } from '@kv/tensor'
 
-/** Query rows per block of the causal prompt attention. */
-const ROW_BLOCK = 128
+/** Key counts are padded to a multiple of this, so a handful of scratch matrices serve every length. */
+const PAD = 256
 
-/** Scratch of the prompt's causal attention, reused across layers. */
+/** Scratch of the prompt's causal attention, reused across layers of one prompt. */
 export interface PromptAttentionBuffers {
+  readonly padded: number
   qHead: Float32Array
-  kHead: Float32Array
-  vHead: Float32Array
+  keys: Float32Array
+  valuesT: Float32Array
   scores: Float32Array
   outHead: Float32Array
 }
 
 export function promptAttentionBuffers(tokens: number, headDim: number): PromptAttentionBuffers {
+  const padded = Math.ceil(tokens / PAD) * PAD
   return {
+    padded,
     qHead: new Float32Array(tokens * headDim),
-    kHead: new Float32Array(tokens * headDim),
-    vHead: new Float32Array(tokens * headDim),
-    scores: new Float32Array(Math.min(tokens, ROW_BLOCK) * tokens),
+    keys: new Float32Array(padded * headDim),
+    valuesT: new Float32Array(headDim * padded),
+    scores: new Float32Array(tokens * padded),
     outHead: new Float32Array(tokens * headDim),
   }
+}
+
+/** Reusable prepared operands by shape: the arena never frees, so shapes are padded and kept. */
+const scratchMatrices = new Map<string, PreparedMatrix>()
+
+function scratchMatrix(rows: number, cols: number, data: Float32Array): PreparedMatrix {
+  const key = `${rows}x${cols}`
+  let matrix = scratchMatrices.get(key)
+  if (!matrix) {
+    matrix = prepareMatrix(data, rows, cols)
+    scratchMatrices.set(key, matrix)
+  } else {
+    matrix.load(data)
+  }
+  return matrix
 }
 
 function gatherHead(
@@ -39,6 +57,10 @@ function gatherHead(
  * `[tokens, numKVHeads·headDim]` already rotated, `v` `[tokens, numKVHeads·headDim]`; writes `out`
  * `[tokens, numHeads·headDim]`. When `columnSums` is given, adds to `columnSums[kvHead][j]` the attention
  * token j received from all queries of the heads sharing that KV head (H2O's accumulated score).
+ *
+ * Q·Kᵀ and P·V run as prepared matrix products (WebAssembly SIMD when present) over keys padded to a
+ * multiple of 256; the masked upper triangle is computed and discarded, which costs less than the
+ * scalar alternative saves.
  */
 export function promptAttention(
   q: Float32Array,
@@ -57,47 +79,33 @@ export function promptAttention(
   const qWidth = numHeads * headDim
   const kvWidth = numKVHeads * headDim
   const scale = 1 / Math.sqrt(headDim)
-  const { qHead, kHead, vHead, scores, outHead } = buffers
+  const { padded, qHead, keys, valuesT, scores, outHead } = buffers
   const full = onWeights ? new Float32Array(tokens * tokens) : undefined
   for (let kvHead = 0; kvHead < numKVHeads; kvHead++) {
-    gatherHead(k, tokens, kvWidth, kvHead * headDim, headDim, kHead)
-    gatherHead(v, tokens, kvWidth, kvHead * headDim, headDim, vHead)
+    gatherHead(k, tokens, kvWidth, kvHead * headDim, headDim, keys)
+    valuesT.fill(0)
+    for (let t = 0; t < tokens; t++) {
+      const row = t * kvWidth + kvHead * headDim
+      for (let d = 0; d < headDim; d++) valuesT[d * padded + t] = v[row + d]!
+    }
+    const keyMatrix = scratchMatrix(padded, headDim, keys)
+    const valueMatrix = scratchMatrix(headDim, padded, valuesT)
     const sums = columnSums?.[kvHead]
     for (let g = 0; g < group; g++) {
       const head = kvHead * group + g
       gatherHead(q, tokens, qWidth, head * headDim, headDim, qHead)
-      // Causal blocks: rows [r0, r1) only see keys [0, r1), so the upper triangle is never computed.
-      for (let r0 = 0; r0 < tokens; r0 += ROW_BLOCK) {
-        const r1 = Math.min(tokens, r0 + ROW_BLOCK)
-        const rows = r1 - r0
-        const block = scores.subarray(0, rows * r1)
-        matmulTransB(
-          qHead.subarray(r0 * headDim, r1 * headDim),
-          kHead.subarray(0, r1 * headDim),
-          block,
-          rows,
-          headDim,
-          r1,
-        )
-        for (let i = 0; i < rows; i++) {
-          const row = i * r1
-          const visible = r0 + i + 1
-          for (let j = 0; j < visible; j++) scores[row + j]! *= scale
-          scores.fill(0, row + visible, row + r1)
-          softmax(scores, row, visible)
-          if (sums) for (let j = 0; j < visible; j++) sums[j]! += scores[row + j]!
-          if (full) full.set(scores.subarray(row, row + r1), (r0 + i) * tokens)
-        }
-        matmul(
-          block,
-          vHead.subarray(0, r1 * headDim),
-          outHead.subarray(r0 * headDim, r1 * headDim),
-          rows,
-          r1,
-          headDim,
-        )
+      keyMatrix.matmulTransB(qHead, tokens, scores)
+      for (let i = 0; i < tokens; i++) {
+        const row = i * padded
+        const visible = i + 1
+        for (let j = 0; j < visible; j++) scores[row + j]! *= scale
+        scores.fill(0, row + visible, row + padded)
+        softmax(scores, row, visible)
+        if (sums) for (let j = 0; j < visible; j++) sums[j]! += scores[row + j]!
+        if (full) full.set(scores.subarray(row, row + tokens), i * tokens)
       }
       if (full) onWeights!(head, full)
+      valueMatrix.matmulTransB(scores, tokens, outHead)
       for (let t = 0; t < tokens; t++) {
         out.set(outHead.subarray(t * headDim, (t + 1) * headDim), t * qWidth + head * headDim)
       }

@@ -1,4 +1,4 @@
-import { applyRope, gemv, rmsNorm, swiglu } from '@kv/tensor'
+import { applyRope, rmsNorm, swiglu } from '@kv/tensor'
 import type { AttentionAccelerator } from '../cache/accelerator.js'
 import type { KVCache } from '../cache/kv-cache.js'
 import { DecodeBuffers } from '../decoder/decode-buffers.js'
@@ -107,12 +107,13 @@ function beforeAttention(
   cache: KVCache,
   b: DecodeBuffers,
 ): void {
-  const { hiddenSize, numHeads, numKVHeads, headDim, rmsNormEps } = model.config
+  const { hiddenSize, numKVHeads, headDim, rmsNormEps } = model.config
   const w = model.weights.layers[layer]!
+  const p = model.projections[layer]!
   rmsNorm(b.hidden, w.inputNorm, b.normed, 1, hiddenSize, rmsNormEps)
-  gemv(w.q, b.normed, b.q, numHeads * headDim, hiddenSize)
-  gemv(w.k, b.normed, b.k, numKVHeads * headDim, hiddenSize)
-  gemv(w.v, b.normed, b.v, numKVHeads * headDim, hiddenSize)
+  p.q.gemv(b.normed, b.q)
+  p.k.gemv(b.normed, b.k)
+  p.v.gemv(b.normed, b.v)
   for (let head = 0; head < numKVHeads; head++)
     applyRope(b.k, head * headDim, headDim, position, model.invFreq)
   cache.append(layer, b.k, b.v, position)
@@ -120,14 +121,15 @@ function beforeAttention(
 
 /** The second half of `decodeLayer`: output projection and residual, then the SwiGLU MLP and residual. */
 function afterAttention(model: Model, layer: number, b: DecodeBuffers): void {
-  const { hiddenSize, numHeads, headDim, intermediateSize, rmsNormEps } = model.config
+  const { hiddenSize, intermediateSize, rmsNormEps } = model.config
   const w = model.weights.layers[layer]!
-  gemv(w.o, b.attention, b.projected, hiddenSize, numHeads * headDim)
+  const p = model.projections[layer]!
+  p.o.gemv(b.attention, b.projected)
   for (let i = 0; i < hiddenSize; i++) b.hidden[i]! += b.projected[i]!
   rmsNorm(b.hidden, w.postNorm, b.normed, 1, hiddenSize, rmsNormEps)
-  gemv(w.gate, b.normed, b.gate, intermediateSize, hiddenSize)
-  gemv(w.up, b.normed, b.up, intermediateSize, hiddenSize)
+  p.gate.gemv(b.normed, b.gate)
+  p.up.gemv(b.normed, b.up)
   swiglu(b.gate, b.up, b.gate, intermediateSize)
-  gemv(w.down, b.gate, b.projected, hiddenSize, intermediateSize)
+  p.down.gemv(b.gate, b.projected)
   for (let i = 0; i < hiddenSize; i++) b.hidden[i]! += b.projected[i]!
 }

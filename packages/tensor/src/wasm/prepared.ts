@@ -20,6 +20,11 @@ export interface PreparedMatrix {
   gemv(x: Float32Array, out: Float32Array): void
   /** out[t, r] = Σ_c X[t,c]·W[r,c] for X [tokens, cols] → out [tokens, rows] */
   matmulTransB(x: Float32Array, tokens: number, out: Float32Array): void
+  /**
+   * Replaces the weight with another of the same shape, in place: a scratch matrix for operands that
+   * change every call (attention's keys) costs no new memory.
+   */
+  load(weight: Float32Array): void
 }
 
 /** Rows of a W panel for the tiled kernel: about 96 KiB, so a panel stays in L2 while every token passes. */
@@ -59,6 +64,17 @@ class JsMatrix implements PreparedMatrix {
     this.weight = weight.slice()
   }
 
+  load(weight: Float32Array): void {
+    checkLength(
+      'PreparedMatrix.load',
+      'weight',
+      weight,
+      this.rows * this.cols,
+      `rows·cols = ${this.rows}·${this.cols}`,
+    )
+    this.weight.set(weight)
+  }
+
   gemv(x: Float32Array, out: Float32Array): void {
     checkCall('PreparedMatrix.gemv', this, x, out, 1)
     gemvJs(this.weight, x, out, this.rows, this.cols)
@@ -93,9 +109,24 @@ class WasmMatrix implements PreparedMatrix {
     this.paddedRows = roundUp(rows, 4)
     this.panel = Math.max(4, Math.floor(PANEL_BYTES / (4 * this.stride)) & ~3)
     this.offset = arena.allocate(this.paddedRows * this.stride)
-    const f32 = arena.f32
+    this.fill(weight)
+  }
+
+  load(weight: Float32Array): void {
+    checkLength(
+      'PreparedMatrix.load',
+      'weight',
+      weight,
+      this.rows * this.cols,
+      `rows·cols = ${this.rows}·${this.cols}`,
+    )
+    this.fill(weight)
+  }
+
+  private fill(weight: Float32Array): void {
+    const f32 = this.arena.f32
     const base = this.offset >> 2
-    const { stride } = this
+    const { stride, rows, cols } = this
     f32.fill(0, base, base + this.paddedRows * stride)
     for (let r = 0; r < rows; r++) {
       const block = base + (r >> 2) * 4 * stride + (r & 3) * 4
