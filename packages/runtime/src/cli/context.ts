@@ -36,7 +36,7 @@ export async function pipelinesFromSpecs(model: Model, specs: string): Promise<P
     .split(';')
     .map((s) => s.trim())
     .filter(Boolean)) {
-    const labelled = /^([\w.@-]+)=(.+)$/.exec(raw)
+    const labelled = /^([^=:]+)=(.+)$/.exec(raw)
     const label = labelled ? labelled[1]! : raw
     const spec = labelled ? labelled[2]! : raw
     await buildPipeline(spec, context)
