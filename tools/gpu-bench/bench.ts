@@ -116,6 +116,7 @@ async function bench(
       batch,
       maxTokens: tokens,
       targetWorkgroups: Math.max(1, Math.round((target * batch) / BATCH)),
+      subgroups: process.env.BENCH_SUBGROUPS === '1',
     })
     await attn.prepare()
     for (let s = 0; s < batch; s++) attn.reserve(s, tokens)
@@ -168,7 +169,7 @@ print({
   maxWorkgroupStorage: l.maxComputeWorkgroupStorageSize,
 })
 for (const kind of ['f16', 'q4', 'q2'] as const) print({ check: kind, maxAbsErr: await check(ctx, kind) })
-const variants = (process.env.BENCH_VARIANTS ?? '128:1024:32')
+const variants = (process.env.BENCH_VARIANTS ?? '128:4096:128,128:4096:32')
   .split(',')
   .map((s) => s.split(':').map(Number) as [number, number, number])
 for (const tokens of lengths) {

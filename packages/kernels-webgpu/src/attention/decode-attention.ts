@@ -31,9 +31,12 @@ export interface DecodeAttentionOptions {
   readonly maxTokens: number
   /** Softmax scale, default `1 / sqrt(headDim)`. */
   readonly scale?: number
-  /** Workgroups to aim for when splitting long contexts (flash-decoding). Default 1024. */
+  /** Workgroups to aim for when splitting long contexts (flash-decoding). Default 4096. *
   readonly targetWorkgroups?: number
-  /** Use subgroup reductions where the device allows (see `probeSubgroups`). Default true. */
+  /**
+   * Use subgroup reductions where the device allows (see `probeSubgroups`). Default false: on an H200
+   * through Dawn/Vulkan they measured slower than the workgroup trees (tools/gpu-bench/results).
+   */
   readonly subgroups?: boolean
 }
 
@@ -66,7 +69,7 @@ export class DecodeAttention extends PagedKV {
     this.qHeads = options.kvHeads * options.queryHeadsPerKv
     this.qv = Math.ceil(options.queryHeadsPerKv / 4)
     this.scale = options.scale ?? 1 / Math.sqrt(options.headDim)
-    this.target = options.targetWorkgroups ?? 1024
+    this.target = options.targetWorkgroups ?? 4096
     if (
       !Number.isInteger(options.queryHeadsPerKv) ||
       options.queryHeadsPerKv < 1 ||
@@ -94,7 +97,7 @@ export class DecodeAttention extends PagedKV {
    * await attn.prepare()
    */
   async prepare(): Promise<void> {
-    if (this.options.subgroups === false) return
+    if (this.options.subgroups !== true) return
     const { linear, size } = await probeSubgroups(this.context)
     const { headDim, pageTokens } = this.layout
     this.useSubgroups = linear && size >= 4 && headDim % size === 0 && pageTokens % size === 0
