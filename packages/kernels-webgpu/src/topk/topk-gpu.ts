@@ -16,8 +16,11 @@ var<workgroup> scan: array<u32, 256>;
 var<workgroup> state: array<u32, 4>;   // prefix, need, above-count, taken-equal
 var<workgroup> above: atomic<u32>;
 
-// order key: larger float, larger key
-fn key(x: f32) -> u32 { let b = bitcast<u32>(x); return select(b | 0x80000000u, ~b, (b >> 31u) == 1u); }
+// order key: larger float, larger key; // −0 counts as +0 (they tie on the CPU too)
+fn key(x: f32) -> u32 {
+  let b = bitcast<u32>(select(x, 0.0, x == 0.0));
+  return select(b | 0x80000000u, ~b, (b >> 31u) == 1u);
+}
 fn before(i: u32, j: u32) -> bool {
   let a = key(X[i]); let b = key(X[j]);
   return a > b || (a == b && i < j);
