@@ -1,6 +1,8 @@
 import { checkBlock, type QuantizedBlock } from './block.js'
-import { accumulateColumn2, accumulateColumn4, accumulateRow2, accumulateRow4 } from './fused-accumulate.js'
-import { dotColumn2, dotColumn4, dotRow2, dotRow4 } from './fused-dot.js'
+import { accumulateColumn2, accumulateRow2 } from './fused-accumulate-2bit.js'
+import { accumulateColumn4, accumulateRow4 } from './fused-accumulate-4bit.js'
+import { dotColumn2, dotRow2 } from './fused-dot-2bit.js'
+import { dotColumn4, dotRow4 } from './fused-dot-4bit.js'
 import {
   accumulateColumnGroups,
   accumulateRowGroups,

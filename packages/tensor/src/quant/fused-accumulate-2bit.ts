@@ -1,147 +1,11 @@
 import type { QuantizedBlock } from './block.js'
 import { foldRowWeights, scratch64 } from './fused-scratch.js'
 
-// Straight-line dequantize-accumulate for 4-bit and 2-bit codes whose rows (and, per token, groups) start
-// on word boundaries. A pass takes 8 columns (one 4-bit word, half a 2-bit word) and keeps their sums in
+// Straight-line dequantize-accumulate for 2-bit codes whose rows (and, per token, groups) start
+// on word boundaries. A pass takes 8 columns (half a word: 16 sums would not fit the registers) and keeps their sums in
 // locals while it walks down the tokens two at a time, as the runtime's float32 loop does. A code is read
 // in place, `word & (mask << bits·j)` = `code · 2^(bits·j)`, and each sum is scaled back once at the end
 // (by a power of two: exact).
-
-/**
- * Per-token (axis `row`) accumulate for 4-bit codes, `cols` and `groupSize` multiples of 8: the weight is
- * folded into each group's scale once, and `Σ_t weight · min` per group is added after the column sums.
- */
-export function accumulateRow4(
-  q: QuantizedBlock,
-  weights: Float32Array,
-  offset: number,
-  out: Float32Array,
-): void {
-  const { rows, cols, groupSize, codes } = q
-  const wpr = cols >>> 3
-  const wpr2 = 2 * wpr
-  const groups = Math.ceil(cols / groupSize)
-  const groups2 = 2 * groups
-  const n = rows * groups
-  const ws = foldRowWeights(q, weights, offset, groups)
-  for (let k = 0, c = 0; k < wpr; k++, c += 8) {
-    const g = Math.floor(c / groupSize)
-    let a0 = 0
-    let a1 = 0
-    let a2 = 0
-    let a3 = 0
-    let a4 = 0
-    let a5 = 0
-    let a6 = 0
-    let a7 = 0
-    let t = 0
-    let i = k
-    for (let s = g; t + 1 < rows; t += 2, i += wpr2, s += groups2) {
-      const x = codes[i]!
-      const y = codes[i + wpr]!
-      const w = ws[s]!
-      const v = ws[s + groups]!
-      a0 += w * (x & 0xf) + v * (y & 0xf)
-      a1 += w * (x & 0xf0) + v * (y & 0xf0)
-      a2 += w * (x & 0xf00) + v * (y & 0xf00)
-      a3 += w * (x & 0xf000) + v * (y & 0xf000)
-      a4 += w * (x & 0xf0000) + v * (y & 0xf0000)
-      a5 += w * (x & 0xf00000) + v * (y & 0xf00000)
-      a6 += w * (x & 0xf000000) + v * (y & 0xf000000)
-      a7 += w * (x >>> 28) + v * (y >>> 28)
-    }
-    if (t < rows) {
-      const x = codes[i]!
-      const w = ws[t * groups + g]!
-      a0 += w * (x & 0xf)
-      a1 += w * (x & 0xf0)
-      a2 += w * (x & 0xf00)
-      a3 += w * (x & 0xf000)
-      a4 += w * (x & 0xf0000)
-      a5 += w * (x & 0xf00000)
-      a6 += w * (x & 0xf000000)
-      a7 += w * (x >>> 28)
-    }
-    const m = ws[n + g]!
-    out[c]! += a0 + m
-    out[c + 1]! += a1 * 0.0625 + m
-    out[c + 2]! += a2 * 0.00390625 + m
-    out[c + 3]! += a3 * 0.000244140625 + m
-    out[c + 4]! += a4 * 1.52587890625e-5 + m
-    out[c + 5]! += a5 * 9.5367431640625e-7 + m
-    out[c + 6]! += a6 * 5.960464477539063e-8 + m
-    out[c + 7]! += a7 + m
-  }
-}
-
-/**
- * Per-channel (axis `column`) accumulate for 4-bit codes, `cols` a multiple of 8: per group of rows,
- * `Σ_t weight · code` per column, then one scale and `min · Σ_t weight` per column, summed in float64.
- */
-export function accumulateColumn4(
-  q: QuantizedBlock,
-  weights: Float32Array,
-  offset: number,
-  out: Float32Array,
-): void {
-  const { rows, cols, groupSize, codes, scales, mins } = q
-  const wpr = cols >>> 3
-  const wpr2 = 2 * wpr
-  const acc = scratch64(cols)
-  acc.fill(0, 0, cols)
-  for (let r0 = 0, s0 = 0; r0 < rows; r0 += groupSize, s0 += cols) {
-    const r1 = Math.min(rows, r0 + groupSize)
-    let wsum = 0
-    for (let t = r0; t < r1; t++) wsum += weights[offset + t]!
-    for (let k = 0, c = 0, s = s0; k < wpr; k++, c += 8, s += 8) {
-      let a0 = 0
-      let a1 = 0
-      let a2 = 0
-      let a3 = 0
-      let a4 = 0
-      let a5 = 0
-      let a6 = 0
-      let a7 = 0
-      let t = r0
-      let i = r0 * wpr + k
-      for (; t + 1 < r1; t += 2, i += wpr2) {
-        const x = codes[i]!
-        const y = codes[i + wpr]!
-        const w = weights[offset + t]!
-        const v = weights[offset + t + 1]!
-        a0 += w * (x & 0xf) + v * (y & 0xf)
-        a1 += w * (x & 0xf0) + v * (y & 0xf0)
-        a2 += w * (x & 0xf00) + v * (y & 0xf00)
-        a3 += w * (x & 0xf000) + v * (y & 0xf000)
-        a4 += w * (x & 0xf0000) + v * (y & 0xf0000)
-        a5 += w * (x & 0xf00000) + v * (y & 0xf00000)
-        a6 += w * (x & 0xf000000) + v * (y & 0xf000000)
-        a7 += w * (x >>> 28) + v * (y >>> 28)
-      }
-      if (t < r1) {
-        const x = codes[i]!
-        const w = weights[offset + t]!
-        a0 += w * (x & 0xf)
-        a1 += w * (x & 0xf0)
-        a2 += w * (x & 0xf00)
-        a3 += w * (x & 0xf000)
-        a4 += w * (x & 0xf0000)
-        a5 += w * (x & 0xf00000)
-        a6 += w * (x & 0xf000000)
-        a7 += w * (x >>> 28)
-      }
-      acc[c]! += scales[s]! * a0 + mins[s]! * wsum
-      acc[c + 1]! += scales[s + 1]! * (a1 * 0.0625) + mins[s + 1]! * wsum
-      acc[c + 2]! += scales[s + 2]! * (a2 * 0.00390625) + mins[s + 2]! * wsum
-      acc[c + 3]! += scales[s + 3]! * (a3 * 0.000244140625) + mins[s + 3]! * wsum
-      acc[c + 4]! += scales[s + 4]! * (a4 * 1.52587890625e-5) + mins[s + 4]! * wsum
-      acc[c + 5]! += scales[s + 5]! * (a5 * 9.5367431640625e-7) + mins[s + 5]! * wsum
-      acc[c + 6]! += scales[s + 6]! * (a6 * 5.960464477539063e-8) + mins[s + 6]! * wsum
-      acc[c + 7]! += scales[s + 7]! * a7 + mins[s + 7]! * wsum
-    }
-  }
-  for (let c = 0; c < cols; c++) out[c]! += acc[c]!
-}
 
 /**
  * Per-token (axis `row`) accumulate for 2-bit codes, `cols` and `groupSize` multiples of 16: the weight is
@@ -201,13 +65,13 @@ export function accumulateRow2(
       }
       const m = ws[n + g]!
       out[c]! += a0 + m
-      out[c + 1]! += a1 * 0.25 + m
-      out[c + 2]! += a2 * 0.0625 + m
-      out[c + 3]! += a3 * 0.015625 + m
-      out[c + 4]! += a4 * 0.00390625 + m
-      out[c + 5]! += a5 * 0.0009765625 + m
-      out[c + 6]! += a6 * 0.000244140625 + m
-      out[c + 7]! += a7 * 6.103515625e-5 + m
+      out[c + 1]! += a1 / 4 + m
+      out[c + 2]! += a2 / 16 + m
+      out[c + 3]! += a3 / 64 + m
+      out[c + 4]! += a4 / 256 + m
+      out[c + 5]! += a5 / 1024 + m
+      out[c + 6]! += a6 / 4096 + m
+      out[c + 7]! += a7 / 16384 + m
     }
     {
       let a0 = 0
@@ -247,13 +111,13 @@ export function accumulateRow2(
         a7 += w * (x >>> 30)
       }
       const m = ws[n + g]!
-      out[c + 8]! += a0 * 1.52587890625e-5 + m
-      out[c + 9]! += a1 * 3.814697265625e-6 + m
-      out[c + 10]! += a2 * 9.5367431640625e-7 + m
-      out[c + 11]! += a3 * 2.384185791015625e-7 + m
-      out[c + 12]! += a4 * 5.960464477539063e-8 + m
-      out[c + 13]! += a5 * 1.4901161193847656e-8 + m
-      out[c + 14]! += a6 * 3.725290298461914e-9 + m
+      out[c + 8]! += a0 / 65536 + m
+      out[c + 9]! += a1 / 262144 + m
+      out[c + 10]! += a2 / 1048576 + m
+      out[c + 11]! += a3 / 4194304 + m
+      out[c + 12]! += a4 / 16777216 + m
+      out[c + 13]! += a5 / 67108864 + m
+      out[c + 14]! += a6 / 268435456 + m
       out[c + 15]! += a7 + m
     }
   }
@@ -317,13 +181,13 @@ export function accumulateColumn2(
           a7 += w * (x & 0xc000)
         }
         acc[c]! += scales[s]! * a0 + mins[s]! * wsum
-        acc[c + 1]! += scales[s + 1]! * (a1 * 0.25) + mins[s + 1]! * wsum
-        acc[c + 2]! += scales[s + 2]! * (a2 * 0.0625) + mins[s + 2]! * wsum
-        acc[c + 3]! += scales[s + 3]! * (a3 * 0.015625) + mins[s + 3]! * wsum
-        acc[c + 4]! += scales[s + 4]! * (a4 * 0.00390625) + mins[s + 4]! * wsum
-        acc[c + 5]! += scales[s + 5]! * (a5 * 0.0009765625) + mins[s + 5]! * wsum
-        acc[c + 6]! += scales[s + 6]! * (a6 * 0.000244140625) + mins[s + 6]! * wsum
-        acc[c + 7]! += scales[s + 7]! * (a7 * 6.103515625e-5) + mins[s + 7]! * wsum
+        acc[c + 1]! += scales[s + 1]! * (a1 / 4) + mins[s + 1]! * wsum
+        acc[c + 2]! += scales[s + 2]! * (a2 / 16) + mins[s + 2]! * wsum
+        acc[c + 3]! += scales[s + 3]! * (a3 / 64) + mins[s + 3]! * wsum
+        acc[c + 4]! += scales[s + 4]! * (a4 / 256) + mins[s + 4]! * wsum
+        acc[c + 5]! += scales[s + 5]! * (a5 / 1024) + mins[s + 5]! * wsum
+        acc[c + 6]! += scales[s + 6]! * (a6 / 4096) + mins[s + 6]! * wsum
+        acc[c + 7]! += scales[s + 7]! * (a7 / 16384) + mins[s + 7]! * wsum
       }
       {
         let a0 = 0
@@ -362,13 +226,13 @@ export function accumulateColumn2(
           a6 += w * (x & 0x30000000)
           a7 += w * (x >>> 30)
         }
-        acc[c + 8]! += scales[s + 8]! * (a0 * 1.52587890625e-5) + mins[s + 8]! * wsum
-        acc[c + 9]! += scales[s + 9]! * (a1 * 3.814697265625e-6) + mins[s + 9]! * wsum
-        acc[c + 10]! += scales[s + 10]! * (a2 * 9.5367431640625e-7) + mins[s + 10]! * wsum
-        acc[c + 11]! += scales[s + 11]! * (a3 * 2.384185791015625e-7) + mins[s + 11]! * wsum
-        acc[c + 12]! += scales[s + 12]! * (a4 * 5.960464477539063e-8) + mins[s + 12]! * wsum
-        acc[c + 13]! += scales[s + 13]! * (a5 * 1.4901161193847656e-8) + mins[s + 13]! * wsum
-        acc[c + 14]! += scales[s + 14]! * (a6 * 3.725290298461914e-9) + mins[s + 14]! * wsum
+        acc[c + 8]! += scales[s + 8]! * (a0 / 65536) + mins[s + 8]! * wsum
+        acc[c + 9]! += scales[s + 9]! * (a1 / 262144) + mins[s + 9]! * wsum
+        acc[c + 10]! += scales[s + 10]! * (a2 / 1048576) + mins[s + 10]! * wsum
+        acc[c + 11]! += scales[s + 11]! * (a3 / 4194304) + mins[s + 11]! * wsum
+        acc[c + 12]! += scales[s + 12]! * (a4 / 16777216) + mins[s + 12]! * wsum
+        acc[c + 13]! += scales[s + 13]! * (a5 / 67108864) + mins[s + 13]! * wsum
+        acc[c + 14]! += scales[s + 14]! * (a6 / 268435456) + mins[s + 14]! * wsum
         acc[c + 15]! += scales[s + 15]! * a7 + mins[s + 15]! * wsum
       }
     }
