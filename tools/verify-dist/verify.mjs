@@ -42,6 +42,20 @@ for (const name of readdirSync(root).sort()) {
       )
     }
   }
+  for (const [command, target] of Object.entries(manifest.publishConfig?.bin ?? {})) {
+    try {
+      const register = fileURLToPath(new URL('./register.mjs', import.meta.url))
+      execFileSync(process.execPath, ['--import', register, join(folder, target), 'inspect'], {
+        stdio: 'pipe',
+      })
+      console.log(
+        `${manifest.name}: bin ${command} (${target}) runs \`${command} inspect\` on the embedded model`,
+      )
+    } catch (error) {
+      failures++
+      console.log(`${manifest.name}: bin ${command} failed:\n${error.stderr?.toString() ?? error}`)
+    }
+  }
 }
 if (failures > 0) {
   console.error(`verify:dist: ${failures} problem(s)`)
