@@ -1,7 +1,14 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
+import type { QuantAxis } from '../src/index.js'
 import { dequantizeAccumulate, dequantizeAffine, dequantizeDot, quantizeAffine } from '../src/index.js'
-import { blockCase } from './quant-arbitraries.js'
+import {
+  accumulateColumnGroups,
+  accumulateRowGroups,
+  dotColumnGroups,
+  dotRowGroups,
+} from '../src/quant/fused-generic.js'
+import { blockCase, MAGNITUDES } from './quant-arbitraries.js'
 
 /** Fused and reference sums differ only by summation order: a few float32 ulps of Σ|terms|. */
 const FUSED_TOLERANCE = (absSum: number) => absSum * 2 ** -18 + 2 ** -140
@@ -123,5 +130,85 @@ describe('dequantizeAccumulate', () => {
     expect(() => dequantizeAccumulate(q, new Float32Array(2), 1, new Float32Array(3))).toThrow(
       'weightOffset 1 + 2 rows overruns weights of 2',
     )
+  })
+})
+
+describe('straight-line 4-bit and 2-bit kernels', () => {
+  /** Rows, columns (a whole number of words) and group sizes that take the word-aligned paths, plus some that do not. */
+  const alignedCase = fc
+    .record({
+      bits: fc.constantFrom(2, 4),
+      words: fc.integer({ min: 1, max: 8 }),
+      rows: fc.oneof(fc.constantFrom(1, 2, 3, 7, 17, 32, 33, 64, 65), fc.integer({ min: 1, max: 70 })),
+      groupSize: fc.constantFrom(1, 3, 8, 16, 24, 32, 64, 128),
+      axis: fc.constantFrom<QuantAxis>('row', 'column'),
+      magnitude: fc.constantFrom(...MAGNITUDES),
+      seed: fc.integer({ min: 1, max: 1e9 }),
+      offset: fc.integer({ min: 0, max: 3 }),
+    })
+    .map((r) => {
+      const cols = r.words * (32 / r.bits)
+      const data = vector(r.rows * cols, r.seed).map((x) => x * r.magnitude)
+      return { ...r, cols, data }
+    })
+
+  it('agree with the general kernels and with dequantize-then-multiply', () => {
+    fc.assert(
+      fc.property(alignedCase, ({ bits, rows, cols, groupSize, axis, data, seed, offset }) => {
+        const q = quantizeAffine(data, rows, cols, { bits, groupSize, axis })
+        const full = dequantizeAffine(q)
+        const range = 3 * maxAbs(data)
+        const query = vector(cols, seed + 1)
+        const scores = new Float32Array(offset + rows).fill(Number.NaN)
+        const general = new Float32Array(offset + rows)
+        dequantizeDot(q, query, scores, offset)
+        if (axis === 'column') dotColumnGroups(q, query, general, offset)
+        else dotRowGroups(q, query, general, offset)
+        let queryMass = 0
+        for (let c = 0; c < cols; c++) queryMass += Math.abs(query[c]!)
+        const dotBudget = 2 ** -20 * queryMass * range + 2 ** -140
+        for (let r = 0; r < rows; r++) {
+          let sum = 0
+          for (let c = 0; c < cols; c++) sum += query[c]! * full[r * cols + c]!
+          const got = scores[offset + r]!
+          if (!(Math.abs(got - sum) <= dotBudget && Math.abs(got - general[offset + r]!) <= dotBudget))
+            throw new Error(`row ${r}: fused ${got}, general ${general[offset + r]}, reference ${sum}`)
+        }
+        const weights = vector(offset + rows, seed + 2)
+        const start = vector(cols, seed + 3)
+        const context = start.slice()
+        const generalContext = start.slice()
+        dequantizeAccumulate(q, weights, offset, context)
+        if (axis === 'row') accumulateRowGroups(q, weights, offset, generalContext)
+        else accumulateColumnGroups(q, weights, offset, generalContext)
+        let weightMass = 0
+        for (let r = 0; r < rows; r++) weightMass += Math.abs(weights[offset + r]!)
+        for (let c = 0; c < cols; c++) {
+          let sum = start[c]!
+          for (let r = 0; r < rows; r++) sum += weights[offset + r]! * full[r * cols + c]!
+          const budget = 2 ** -20 * (Math.abs(start[c]!) + weightMass * range) + 2 ** -140
+          const got = context[c]!
+          if (!(Math.abs(got - sum) <= budget && Math.abs(got - generalContext[c]!) <= budget))
+            throw new Error(`column ${c}: fused ${got}, general ${generalContext[c]}, reference ${sum}`)
+        }
+      }),
+    )
+  })
+
+  it('leave entries of out outside the block untouched and read no weight outside it', () => {
+    for (const bits of [2, 4]) {
+      for (const axis of ['row', 'column'] as const) {
+        const q = quantizeAffine(vector(33 * 64, bits), 33, 64, { bits, groupSize: 32, axis })
+        const out = new Float32Array(40).fill(7)
+        dequantizeDot(q, vector(64, 5), out, 3)
+        for (const i of [0, 1, 2, 36, 37, 38, 39]) expect(out[i]).toBe(7)
+        // weights outside [offset, offset + rows) are NaN: reading one would poison the context
+        const weights = new Float32Array(40).fill(Number.NaN)
+        weights.set(vector(33, 6), 4)
+        const context = new Float32Array(64)
+        dequantizeAccumulate(q, weights, 4, context)
+        for (const x of context) expect(Number.isFinite(x)).toBe(true)
+      }
+    }
   })
 })
