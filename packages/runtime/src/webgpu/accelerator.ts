@@ -11,7 +11,12 @@ import type { AttentionAccelerator } from '../cache/accelerator.js'
 import { AttendIO } from './attend-io.js'
 import { checkShape, partialBytes } from './checks.js'
 
-/** The model shape the GPU cache is laid out for (a `LlamaConfig` fits). */
+/**
+ * The model shape the GPU cache is laid out for (a `LlamaConfig` fits).
+ *
+ * @example
+ * const shape: AcceleratorShape = { numLayers: 8, numKVHeads: 2, numHeads: 4, headDim: 64, maxPositions: 2048 }
+ */
 export interface AcceleratorShape {
   readonly numLayers: number
   readonly numKVHeads: number
@@ -21,7 +26,12 @@ export interface AcceleratorShape {
   readonly maxPositions?: number
 }
 
-/** Options of {@link webgpuAccelerator}. */
+/**
+ * Options of {@link webgpuAccelerator}.
+ *
+ * @example
+ * const options: WebGpuAcceleratorOptions = { kind: 'q4', groupSize: 32, maxTokens: 4096 }
+ */
 export interface WebGpuAcceleratorOptions {
   /** How the GPU stores keys and values: float16 (default) or KIVI-packed 4/2-bit. */
   readonly kind?: CacheKind
@@ -40,6 +50,13 @@ export interface WebGpuAcceleratorOptions {
  * one paged cache per layer. The GPU reads back asynchronously, so attention is served by
  * {@link WebGpuAccelerator.attendAsync} (used by `stepOnGpu`); the synchronous `attend` of the
  * interface (what `model.step` reaches) cannot wait and answers false, which moves the cache to the CPU.
+ *
+ * @example
+ * const accelerator = await webgpuAccelerator(model.config, { kind: 'f16' })
+ * const cache = model.createCache({ accelerator })
+ * await stepOnGpu(model, token, cache)
+ * if (!accelerator.serving) console.warn(accelerator.stoppedBecause)
+ * accelerator.dispose()
  */
 export class WebGpuAccelerator implements AttentionAccelerator {
   readonly name: string

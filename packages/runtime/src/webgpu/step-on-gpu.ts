@@ -5,7 +5,12 @@ import { DecodeBuffers } from '../decoder/decode-buffers.js'
 import { finalLogits } from '../decoder/logits.js'
 import type { Model } from '../decoder/model.js'
 
-/** An accelerator that attends asynchronously (WebGPU reads back through `mapAsync`). */
+/**
+ * An accelerator that attends asynchronously (WebGPU reads back through `mapAsync`).
+ *
+ * @example
+ * const served = await accelerator.attendAsync(layer, rotatedQueries, position, out)
+ */
 export interface AsyncAttention extends AttentionAccelerator {
   attendAsync(layer: number, queries: Float32Array, position: number, out: Float32Array): Promise<boolean>
 }
