@@ -185,12 +185,14 @@ export class KVCache {
 
   /** The accelerator while it serves; cleared for good when its device is lost. */
   private accelerated: AttentionAccelerator | undefined
+  private rotatedQueries: Float32Array | undefined
   /** Why the accelerator stopped serving, if it did. */
   acceleratorLost: string | undefined
 
   private attendOnDevice(layer: number, queries: Float32Array, position: number, out: Float32Array): boolean {
     const { numHeads, headDim } = this.shape
-    const rotated = queries.slice()
+    const rotated = (this.rotatedQueries ??= new Float32Array(queries.length))
+    rotated.set(queries)
     for (let head = 0; head < numHeads; head++)
       applyRope(rotated, head * headDim, headDim, position, this.invFreq)
     try {

@@ -11,7 +11,20 @@ export function decodeLayer(
   cache: KVCache,
   b: DecodeBuffers,
 ): void {
-  const { hiddenSize, numKVHeads, headDim, intermediateSize, rmsNormEps } = model.config
+  decodeBeforeAttention(model, layer, position, cache, b)
+  cache.attend(layer, b.q, position, b.attention)
+  decodeAfterAttention(model, layer, b)
+}
+
+/** Input norm, q/k/v projections, RoPE on the keys, keys and values appended to the cache. */
+export function decodeBeforeAttention(
+  model: Model,
+  layer: number,
+  position: number,
+  cache: KVCache,
+  b: DecodeBuffers,
+): void {
+  const { hiddenSize, numKVHeads, headDim, rmsNormEps } = model.config
   const w = model.weights.layers[layer]!
   const p = model.projections[layer]!
   rmsNorm(b.hidden, w.inputNorm, b.normed, 1, hiddenSize, rmsNormEps)
@@ -21,7 +34,13 @@ export function decodeLayer(
   for (let head = 0; head < numKVHeads; head++)
     applyRope(b.k, head * headDim, headDim, position, model.invFreq)
   cache.append(layer, b.k, b.v, position)
-  cache.attend(layer, b.q, position, b.attention)
+}
+
+/** Output projection and residual, then the SwiGLU MLP and residual. */
+export function decodeAfterAttention(model: Model, layer: number, b: DecodeBuffers): void {
+  const { hiddenSize, intermediateSize, rmsNormEps } = model.config
+  const w = model.weights.layers[layer]!
+  const p = model.projections[layer]!
   p.o.gemv(b.attention, b.projected)
   for (let i = 0; i < hiddenSize; i++) b.hidden[i]! += b.projected[i]!
   rmsNorm(b.hidden, w.postNorm, b.normed, 1, hiddenSize, rmsNormEps)

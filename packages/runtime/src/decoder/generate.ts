@@ -1,5 +1,6 @@
 import { Rng, softmax, topK } from '@kv/tensor'
 import type { KVCache } from '../cache/kv-cache.js'
+import { attendsAsync, stepOnGpu } from '../webgpu/step-on-gpu.js'
 import type { Model } from './model.js'
 
 export interface GenerateOptions {
@@ -64,7 +65,10 @@ export async function* generate(
       yield text.slice(emitted.length)
       emitted = text
     }
-    if (i + 1 < maxTokens) logits = model.step(token, cache)
+    if (i + 1 < maxTokens) {
+      // An accelerator that reads back asynchronously (WebGPU) attends through stepOnGpu.
+      logits = attendsAsync(cache) ? await stepOnGpu(model, token, cache) : model.step(token, cache)
+    }
     await Promise.resolve()
   }
 }

@@ -1,7 +1,8 @@
-import { applyRope, rmsNorm, swiglu } from '@kv/tensor'
+import { applyRope } from '@kv/tensor'
 import type { AttentionAccelerator } from '../cache/accelerator.js'
 import type { KVCache } from '../cache/kv-cache.js'
 import { DecodeBuffers } from '../decoder/decode-buffers.js'
+import { decodeAfterAttention, decodeBeforeAttention } from '../decoder/decode-layer.js'
 import { finalLogits } from '../decoder/logits.js'
 import type { Model } from '../decoder/model.js'
 
@@ -26,6 +27,11 @@ const running = new WeakSet<KVCache>()
 
 function isAsync(accelerator: AttentionAccelerator | undefined): accelerator is AsyncAttention {
   return typeof (accelerator as Partial<AsyncAttention> | undefined)?.attendAsync === 'function'
+}
+
+/** Whether a cache's decode steps should go through `stepOnGpu` (its accelerator still serves asynchronously). */
+export function attendsAsync(cache: KVCache): boolean {
+  return isAsync(cache.options.accelerator) && cache.acceleratorLost === undefined
 }
 
 /**
@@ -81,7 +87,7 @@ async function decodeLayers(
   else mask.fill(1)
   for (let layer = 0; layer < numLayers; layer++) {
     if (!mask[layer]) continue
-    beforeAttention(model, layer, position, cache, b)
+    decodeBeforeAttention(model, layer, position, cache, b)
     // The cache records why it dropped an accelerator; from then on its CPU path is the only one.
     let served = false
     if (cache.acceleratorLost === undefined) {
@@ -93,48 +99,9 @@ async function decodeLayers(
     // On a lost device the cache's own `attend` asks the accelerator, hears false, drops it for good
     // and attends on the CPU.
     if (!served) cache.attend(layer, b.q, position, b.attention)
-    afterAttention(model, layer, b)
+    decodeAfterAttention(model, layer, b)
   }
   cache.length = position + 1
   cache.endStep('decode')
   return finalLogits(model, b.hidden)
-}
-
-/**
- * The first half of `decodeLayer` (decoder/decode-layer.ts): input norm, q/k/v projections, RoPE on
- * the keys, keys and values appended to the cache. Kept line for line the same so that both can become
- * one shared helper.
- */
-function beforeAttention(
-  model: Model,
-  layer: number,
-  position: number,
-  cache: KVCache,
-  b: DecodeBuffers,
-): void {
-  const { hiddenSize, numKVHeads, headDim, rmsNormEps } = model.config
-  const w = model.weights.layers[layer]!
-  const p = model.projections[layer]!
-  rmsNorm(b.hidden, w.inputNorm, b.normed, 1, hiddenSize, rmsNormEps)
-  p.q.gemv(b.normed, b.q)
-  p.k.gemv(b.normed, b.k)
-  p.v.gemv(b.normed, b.v)
-  for (let head = 0; head < numKVHeads; head++)
-    applyRope(b.k, head * headDim, headDim, position, model.invFreq)
-  cache.append(layer, b.k, b.v, position)
-}
-
-/** The second half of `decodeLayer`: output projection and residual, then the SwiGLU MLP and residual. */
-function afterAttention(model: Model, layer: number, b: DecodeBuffers): void {
-  const { hiddenSize, intermediateSize, rmsNormEps } = model.config
-  const w = model.weights.layers[layer]!
-  const p = model.projections[layer]!
-  p.o.gemv(b.attention, b.projected)
-  for (let i = 0; i < hiddenSize; i++) b.hidden[i]! += b.projected[i]!
-  rmsNorm(b.hidden, w.postNorm, b.normed, 1, hiddenSize, rmsNormEps)
-  p.gate.gemv(b.normed, b.gate)
-  p.up.gemv(b.normed, b.up)
-  swiglu(b.gate, b.up, b.gate, intermediateSize)
-  p.down.gemv(b.gate, b.projected)
-  for (let i = 0; i < hiddenSize; i++) b.hidden[i]! += b.projected[i]!
 }
