@@ -1,5 +1,6 @@
 import { benchMatmul } from './matmul.js'
 import { type BenchRow, benchQuant } from './quant.js'
+import { benchWasm } from './wasm.js'
 
 export type { BenchRow }
 
@@ -20,4 +21,4 @@ function printTable(rows: BenchRow[]): void {
   for (const c of cells) console.log(line(c))
 }
 
-printTable([...(await benchQuant()), ...(await benchMatmul())])
+printTable([...(await benchQuant()), ...(await benchMatmul()), ...(await benchWasm())])
