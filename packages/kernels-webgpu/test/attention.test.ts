@@ -1,3 +1,4 @@
+import fc from 'fast-check'
 import { describe, expect, test } from 'vitest'
 import {
   type CacheKind,
@@ -115,6 +116,60 @@ describe.skipIf(!ctx)('fused decode attention over a paged cache against the CPU
       attn.destroy()
     })
   }
+
+  test('property: any length, appended in any pieces, over reset and reused pages', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom<CacheKind>('f16', 'q4', 'q2'),
+        fc.integer({ min: 1, max: 4 }),
+        fc.array(fc.integer({ min: 1, max: 45 }), { minLength: 1, maxLength: 4 }),
+        fc.integer({ min: 0, max: 1 << 20 }),
+        fc.constantFrom(1, 1e-30, 1e3),
+        fc.constantFrom(1, 1e-30, 30),
+        async (kind, qpk, pieces, seed, magnitude, keyScale) => {
+          const D = 32
+          const H = 1
+          const attn = createDecodeAttention(ctx!, {
+            headDim: D,
+            kvHeads: H,
+            queryHeadsPerKv: qpk,
+            kind,
+            groupSize: 16,
+            pageTokens: 32,
+            maxTokens: 200,
+            targetWorkgroups: 2,
+          })
+          // a first sequence, reset: its pages go back to the free list and are reused out of order
+          attn.append(0, lcgFloats(40 * D, seed + 7), lcgFloats(40 * D, seed + 8))
+          attn.reset(0)
+          const n = pieces.reduce((a, b) => a + b, 0)
+          const keys = lcgFloats(n * D, seed, keyScale)
+          const values = lcgFloats(n * D, seed + 1, magnitude)
+          if (n > 3) keys.fill(0.5, D, 3 * D) // constant rows
+          let at = 0
+          for (const piece of pieces) {
+            attn.append(0, keys.subarray(at * D, (at + piece) * D), values.subarray(at * D, (at + piece) * D))
+            at += piece
+          }
+          const query = lcgFloats(qpk * D, seed + 2)
+          const { output } = await attn.run(query)
+          const { k, v } = storedKV(attn.layout, keys, values, n, H)
+          const ref = decodeAttentionReference(query, k, v, n, {
+            headDim: D,
+            kvHeads: H,
+            queryHeadsPerKv: qpk,
+          })
+          // outputs are convex combinations of values (the bound scales with their magnitude); float32
+          // score errors grow with the keys' magnitude and move the weights by as much
+          expect(maxAbsDiff(output, ref.output)).toBeLessThanOrEqual(
+            TOLERANCE[kind] * magnitude * Math.max(1, keyScale),
+          )
+          attn.destroy()
+        },
+      ),
+      { numRuns: 8 },
+    )
+  }, 120_000)
 
   test('bad input is refused without touching the cache', async () => {
     const attn = createDecodeAttention(ctx!, {

@@ -10,9 +10,10 @@ import { getPipeline } from '../device/pipeline-cache.js'
 import type { KvGpuContext } from '../device/request-device.js'
 import { probeSubgroups } from '../device/subgroups.js'
 import { BufferUsage } from '../device/usage.js'
-import { attentionWgsl, reduceWgsl, weightsWgsl } from './attention-wgsl.js'
+import { attentionWgsl } from './attention-wgsl.js'
 import type { CacheKind } from './layout.js'
 import { PagedKV } from './paged-kv.js'
+import { reduceWgsl, weightsWgsl } from './reduce-wgsl.js'
 
 /** Options of {@link createDecodeAttention}. */
 export interface DecodeAttentionOptions {
@@ -31,7 +32,7 @@ export interface DecodeAttentionOptions {
   readonly maxTokens: number
   /** Softmax scale, default `1 / sqrt(headDim)`. */
   readonly scale?: number
-  /** Workgroups to aim for when splitting long contexts (flash-decoding). Default 4096. *
+  /** Workgroups to aim for when splitting long contexts (flash-decoding). Default 4096. */
   readonly targetWorkgroups?: number
   /**
    * Use subgroup reductions where the device allows (see `probeSubgroups`). Default false: on an H200
@@ -52,6 +53,9 @@ export interface DecodeAttentionResult {
 
 /**
  * Fused decode attention over a paged KV cache on the GPU (see {@link createDecodeAttention}).
+ *
+ * @example
+ * const attn = new DecodeAttention(ctx, { headDim: 64, kvHeads: 2, queryHeadsPerKv: 4, kind: 'q2', maxTokens: 1024 })
  */
 export class DecodeAttention extends PagedKV {
   private readonly qHeads: number

@@ -22,6 +22,10 @@ const WHERE = 'PagedKV'
  * numbers and the token count of each sequence. Pages come from a free list, so sequences grow and are
  * reset independently. The newest, partial page of each head is kept in float32 on the CPU as well and
  * re-encoded as tokens arrive (a q page is quantized over the tokens it holds).
+ *
+ * @example
+ * const kv = new PagedKV(device, { headDim: 128, kvHeads: 8, kind: 'q4', groupSize: 128, maxTokens: 8192 })
+ * kv.append(0, keys, values)
  */
 export class PagedKV {
   readonly layout: PageLayout

@@ -1,6 +1,11 @@
 import { KvGpuFeatureError, KvGpuUnavailableError } from './errors.js'
 
-/** Features this package uses when the adapter has them. */
+/**
+ * Features this package uses when the adapter has them.
+ *
+ * @example
+ * await requestDevice({ optionalFeatures: [...DEFAULT_OPTIONAL_FEATURES, 'float32-filterable'] })
+ */
 export const DEFAULT_OPTIONAL_FEATURES: readonly GPUFeatureName[] = [
   'shader-f16',
   'timestamp-query',

@@ -1,6 +1,9 @@
 /**
  * GPUBufferUsage and GPUMapMode flags as numbers: the WebGPU globals exist in browsers but not in Node.js
  * unless the `webgpu` package's globals are installed, and this package must not install globals.
+ *
+ * @example
+ * device.createBuffer({ size: 64, usage: BufferUsage.STORAGE | BufferUsage.COPY_SRC })
  */
 export const BufferUsage = {
   MAP_READ: 0x0001,
@@ -12,5 +15,5 @@ export const BufferUsage = {
   QUERY_RESOLVE: 0x0200,
 } as const
 
-/** GPUMapMode.READ. */
+/** GPUMapMode.READ (internal). */
 export const MapModeRead = 0x0001

@@ -8,7 +8,12 @@ import {
 } from '../device/buffers.js'
 import { getPipeline } from '../device/pipeline-cache.js'
 
-/** Below this angle (radians) SLERP interpolates linearly (as MiniCache's CPU SLERP). */
+/**
+ * Below this angle (radians) SLERP interpolates linearly (as MiniCache's CPU SLERP).
+ *
+ * @example
+ * if (angle < SLERP_NEAR_PARALLEL) console.log('merged linearly')
+ */
 export const SLERP_NEAR_PARALLEL = 1e-4
 
 const WGSL = /* wgsl */ `

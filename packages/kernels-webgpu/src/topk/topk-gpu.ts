@@ -2,7 +2,12 @@ import { topK } from '@kv/tensor'
 import { encodeDispatch, readBuffer, storageBuffer, uniformBuffer, uploadBuffer } from '../device/buffers.js'
 import { getPipeline } from '../device/pipeline-cache.js'
 
-/** Largest k the GPU top-k takes (one workgroup sorts its k winners by rank). */
+/**
+ * Largest k the GPU top-k takes (one workgroup sorts its k winners by rank).
+ *
+ * @example
+ * const k = Math.min(MAX_TOPK, budget)
+ */
 export const MAX_TOPK = 256
 
 const WGSL = /* wgsl */ `
