@@ -63,7 +63,11 @@ async function findGpu(dawnOptions: readonly string[]): Promise<GPU> {
       `requestDevice: the 'webgpu' package could not be loaded in Node.js (${(error as Error).message})`,
     )
   }
-  return mod.create([...dawnOptions])
+  try {
+    return mod.create([...dawnOptions])
+  } catch (error) {
+    throw new KvGpuUnavailableError(`requestDevice: Dawn could not start (${(error as Error).message})`)
+  }
 }
 
 /**
@@ -78,9 +82,13 @@ async function findGpu(dawnOptions: readonly string[]): Promise<GPU> {
  */
 export async function requestDevice(options: RequestDeviceOptions = {}): Promise<KvGpuContext> {
   const gpu = await findGpu(options.dawnOptions ?? [])
-  const adapter = await gpu.requestAdapter(
-    options.powerPreference === undefined ? undefined : { powerPreference: options.powerPreference },
-  )
+  const adapter = await gpu
+    .requestAdapter(
+      options.powerPreference === undefined ? undefined : { powerPreference: options.powerPreference },
+    )
+    .catch((error: unknown) => {
+      throw new KvGpuUnavailableError(`requestDevice: requestAdapter failed (${(error as Error).message})`)
+    })
   if (adapter === null) {
     throw new KvGpuUnavailableError(
       'requestDevice: no WebGPU adapter (no GPU, or no Vulkan/Metal/D3D driver)',
