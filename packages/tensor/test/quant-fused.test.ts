@@ -2,6 +2,8 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import type { QuantAxis } from '../src/index.js'
 import { dequantizeAccumulate, dequantizeAffine, dequantizeDot, quantizeAffine } from '../src/index.js'
+import { accumulateColumn2, accumulateRow2 } from '../src/quant/fused-accumulate-2bit.js'
+import { accumulateColumn4, accumulateRow4 } from '../src/quant/fused-accumulate-4bit.js'
 import {
   accumulateColumnGroups,
   accumulateRowGroups,
@@ -181,6 +183,12 @@ describe('straight-line 4-bit and 2-bit kernels', () => {
         dequantizeAccumulate(q, weights, offset, context)
         if (axis === 'row') accumulateRowGroups(q, weights, offset, generalContext)
         else accumulateColumnGroups(q, weights, offset, generalContext)
+        // the JS straight-line kernels, which run where WebAssembly SIMD is missing
+        const jsContext = start.slice()
+        let jsKernel = bits === 4 ? accumulateColumn4 : accumulateColumn2
+        if (axis === 'row') jsKernel = bits === 4 ? accumulateRow4 : accumulateRow2
+        if (axis === 'row' && groupSize % (32 / bits) !== 0) jsKernel = accumulateRowGroups
+        jsKernel(q, weights, offset, jsContext)
         let weightMass = 0
         for (let r = 0; r < rows; r++) weightMass += Math.abs(weights[offset + r]!)
         for (let c = 0; c < cols; c++) {
@@ -190,6 +198,8 @@ describe('straight-line 4-bit and 2-bit kernels', () => {
           const got = context[c]!
           if (!(Math.abs(got - sum) <= budget && Math.abs(got - generalContext[c]!) <= budget))
             throw new Error(`column ${c}: fused ${got}, general ${generalContext[c]}, reference ${sum}`)
+          if (!(Math.abs(jsContext[c]! - sum) <= budget))
+            throw new Error(`column ${c}: JS kernel ${jsContext[c]}, reference ${sum}`)
         }
       }),
     )

@@ -23,7 +23,7 @@ export function accumulateRow2(
   const groups = Math.ceil(cols / groupSize)
   const groups2 = 2 * groups
   const n = rows * groups
-  const ws = foldRowWeights(q, weights, offset, groups)
+  const ws = foldRowWeights(q, weights, offset, groups, scratch64(n + groups), 0)
   for (let k = 0, c = 0; k < wpr; k++, c += 16) {
     const g = Math.floor(c / groupSize)
     {

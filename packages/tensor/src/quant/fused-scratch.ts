@@ -28,29 +28,30 @@ export function slotUnits(bits: number): Float64Array {
 }
 
 /**
- * For a per-token block: `ws[t · groups + g] = weights[offset + t] · scales[t · groups + g]` and, after them,
- * `ws[rows · groups + g] = Σ_t weights[offset + t] · mins[t · groups + g]`, in the shared scratch.
+ * For a per-token block: `ws[at + t · groups + g] = weights[offset + t] · scales[t · groups + g]` and, after
+ * them, `ws[at + rows · groups + g] = Σ_t weights[offset + t] · mins[t · groups + g]`. Returns `ws`.
  *
  * @example
- * const ws = foldRowWeights(q, weights, 0, Math.ceil(q.cols / q.groupSize))
+ * const ws = foldRowWeights(q, weights, 0, groups, scratch64(q.rows * groups + groups), 0)
  */
 export function foldRowWeights(
   q: { readonly rows: number; readonly scales: Float32Array; readonly mins: Float32Array },
   weights: Float32Array,
   offset: number,
   groups: number,
+  ws: Float64Array,
+  at: number,
 ): Float64Array {
   const { rows, scales, mins } = q
-  const n = rows * groups
-  const ws = scratch64(n + groups)
+  const n = at + rows * groups
   if (groups === 2) {
     // head dim 64 in groups of 32: both groups in one pass, their min sums in locals
     let m0 = 0
     let m1 = 0
     for (let t = 0, s = 0; t < rows; t++, s += 2) {
       const w = weights[offset + t]!
-      ws[s] = w * scales[s]!
-      ws[s + 1] = w * scales[s + 1]!
+      ws[at + s] = w * scales[s]!
+      ws[at + s + 1] = w * scales[s + 1]!
       m0 += w * mins[s]!
       m1 += w * mins[s + 1]!
     }
@@ -60,7 +61,7 @@ export function foldRowWeights(
   }
   for (let t = 0, s = 0; t < rows; t++) {
     const w = weights[offset + t]!
-    for (const end = s + groups; s < end; s++) ws[s] = w * scales[s]!
+    for (const end = s + groups; s < end; s++) ws[at + s] = w * scales[s]!
   }
   for (let g = 0; g < groups; g++) {
     let m = 0

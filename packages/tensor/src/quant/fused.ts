@@ -1,6 +1,7 @@
 import { checkBlock, type QuantizedBlock } from './block.js'
 import { accumulateColumn2, accumulateRow2 } from './fused-accumulate-2bit.js'
 import { accumulateColumn4, accumulateRow4 } from './fused-accumulate-4bit.js'
+import { simdAccumulateColumn, simdAccumulateRow } from './fused-accumulate-simd.js'
 import { dotColumn2, dotRow2 } from './fused-dot-2bit.js'
 import { dotColumn4, dotRow4 } from './fused-dot-4bit.js'
 import {
@@ -73,9 +74,18 @@ export function dequantizeAccumulate(
   }
   const { bits, cols, groupSize } = q
   if (q.axis === 'row') {
+    if ((bits === 4 || bits === 2) && ((cols | groupSize) & (32 / bits - 1)) === 0) {
+      if (simdAccumulateRow(q, weights, weightOffset, out)) return
+    }
     if (bits === 4 && ((cols | groupSize) & 7) === 0) accumulateRow4(q, weights, weightOffset, out)
     else if (bits === 2 && ((cols | groupSize) & 15) === 0) accumulateRow2(q, weights, weightOffset, out)
     else accumulateRowGroups(q, weights, weightOffset, out)
+  } else if (
+    (bits === 4 || bits === 2) &&
+    (cols & (32 / bits - 1)) === 0 &&
+    simdAccumulateColumn(q, weights, weightOffset, out)
+  ) {
+    return
   } else if (bits === 4 && (cols & 7) === 0) accumulateColumn4(q, weights, weightOffset, out)
   else if (bits === 2 && (cols & 15) === 0) accumulateColumn2(q, weights, weightOffset, out)
   else accumulateColumnGroups(q, weights, weightOffset, out)
