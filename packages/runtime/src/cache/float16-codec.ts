@@ -1,5 +1,6 @@
 import { f16ArrayToF32, f32ArrayToF16, type Tensor } from '@kv/tensor'
 import type { EncodeContext, EncodedBlock, KVCodec } from '@kv/tensor/contracts'
+import { gatherRows } from './gather-rows.js'
 
 /** A block stored as float16 bit patterns. */
 export interface Float16Block extends EncodedBlock {
@@ -48,13 +49,7 @@ export function float16Codec(
     bytes: (block) => block.halves.byteLength,
     physicalBytes: (block) => block.halves.byteLength,
     select(block, keep) {
-      const halves = new Uint16Array(keep.length * block.headDim)
-      for (let i = 0; i < keep.length; i++) {
-        halves.set(
-          block.halves.subarray(keep[i]! * block.headDim, (keep[i]! + 1) * block.headDim),
-          i * block.headDim,
-        )
-      }
+      const halves = gatherRows(block.halves, block.headDim, keep, (n) => new Uint16Array(n))
       return { tokens: keep.length, headDim: block.headDim, role: block.role, halves }
     },
     dot(block, query, out, outOffset) {

@@ -1,5 +1,6 @@
 import type { Tensor } from '@kv/tensor'
 import type { EncodeContext, EncodedBlock, KVCodec } from '@kv/tensor/contracts'
+import { gatherRows } from './gather-rows.js'
 
 /** A block stored as plain float32 rows. */
 export interface Float32Block extends EncodedBlock {
@@ -44,13 +45,7 @@ export function float32Codec(
     bytes: (block) => block.rows.byteLength,
     physicalBytes: (block) => block.rows.byteLength,
     select(block, keep) {
-      const rows = new Float32Array(keep.length * block.headDim)
-      for (let i = 0; i < keep.length; i++) {
-        rows.set(
-          block.rows.subarray(keep[i]! * block.headDim, (keep[i]! + 1) * block.headDim),
-          i * block.headDim,
-        )
-      }
+      const rows = gatherRows(block.rows, block.headDim, keep, (n) => new Float32Array(n))
       return { tokens: keep.length, headDim: block.headDim, role: block.role, rows }
     },
   }
