@@ -57,7 +57,7 @@ export interface RetrievalBenchResult {
   readonly atTarget: Record<string, RetrievalBenchRow | null>
 }
 
-const NPROBES = [1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512]
+const NPROBES = [1, 2, 3, 4, 5, 6, 8, 12, 16, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512]
 const EFS = [100, 150, 200, 300, 400, 600, 800, 1200, 1600, 2400, 3200, 4800, 6400]
 
 /**

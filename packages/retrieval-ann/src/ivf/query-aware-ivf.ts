@@ -9,9 +9,9 @@ import { sphericalKMeans } from './spherical-kmeans.js'
 
 /** Settings of a {@link QueryAwareIvfIndex}; unset ones are derived from the sizes at `build`. */
 export interface QueryAwareIvfOptions {
-  /** Cells (query clusters). Default `round(sqrt(keys))`, at most a quarter of the sample queries, ≥ 1. */
+  /** Cells (query clusters). Default `round(4·sqrt(keys))`, at most a quarter of the sample queries, ≥ 1. */
   readonly cells?: number
-  /** Cells probed per search. Default `ceil(cells / 50)` (2% of the cells). */
+  /** Cells probed per search. Default `ceil(cells / 100)`. */
   readonly nprobe?: number
   /** Top keys of each sample query that join its cell. Default 128; 0 gives a plain IVF (nearest cell only). */
   readonly perQuery?: number
@@ -93,11 +93,12 @@ export class QueryAwareIvfIndex implements KeyIndex {
     const table = new IdTable(count)
     addIds(where, table, ids, count, 0, null)
     const cells =
-      this.options.cells ?? Math.max(1, Math.min(Math.floor(queryCount / 4), Math.round(Math.sqrt(count))))
+      this.options.cells ??
+      Math.max(1, Math.min(Math.floor(queryCount / 4), Math.round(4 * Math.sqrt(count))))
     if (cells > queryCount) {
       throw new RangeError(`${where}: cells must be <= queryCount ${queryCount}, got ${cells}`)
     }
-    const probes = this.options.nprobe ?? Math.ceil(cells / 50)
+    const probes = this.options.nprobe ?? Math.ceil(cells / 100)
     if (probes > cells) throw new RangeError(`${where}: nprobe must be <= cells ${cells}, got ${probes}`)
     // Everything checked: from here on the old state is replaced, never half-updated.
     const iterations = this.options.iterations ?? 12
