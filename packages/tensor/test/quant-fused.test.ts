@@ -4,6 +4,8 @@ import type { QuantAxis } from '../src/index.js'
 import { dequantizeAccumulate, dequantizeAffine, dequantizeDot, quantizeAffine } from '../src/index.js'
 import { accumulateColumn2, accumulateRow2 } from '../src/quant/fused-accumulate-2bit.js'
 import { accumulateColumn4, accumulateRow4 } from '../src/quant/fused-accumulate-4bit.js'
+import { dotColumn2, dotRow2 } from '../src/quant/fused-dot-2bit.js'
+import { dotColumn4, dotRow4 } from '../src/quant/fused-dot-4bit.js'
 import {
   accumulateColumnGroups,
   accumulateRowGroups,
@@ -166,6 +168,12 @@ describe('straight-line 4-bit and 2-bit kernels', () => {
         dequantizeDot(q, query, scores, offset)
         if (axis === 'column') dotColumnGroups(q, query, general, offset)
         else dotRowGroups(q, query, general, offset)
+        // the JS straight-line kernels, which run where WebAssembly SIMD is missing
+        const jsScores = new Float32Array(offset + rows)
+        let jsDot = bits === 4 ? dotColumn4 : dotColumn2
+        if (axis === 'row') jsDot = bits === 4 ? dotRow4 : dotRow2
+        if (axis === 'row' && groupSize % (32 / bits) !== 0) jsDot = dotRowGroups
+        jsDot(q, query, jsScores, offset)
         let queryMass = 0
         for (let c = 0; c < cols; c++) queryMass += Math.abs(query[c]!)
         const dotBudget = 2 ** -20 * queryMass * range + 2 ** -140
@@ -175,6 +183,8 @@ describe('straight-line 4-bit and 2-bit kernels', () => {
           const got = scores[offset + r]!
           if (!(Math.abs(got - sum) <= dotBudget && Math.abs(got - general[offset + r]!) <= dotBudget))
             throw new Error(`row ${r}: fused ${got}, general ${general[offset + r]}, reference ${sum}`)
+          if (!(Math.abs(jsScores[offset + r]! - sum) <= dotBudget))
+            throw new Error(`row ${r}: JS kernel ${jsScores[offset + r]}, reference ${sum}`)
         }
         const weights = vector(offset + rows, seed + 2)
         const start = vector(cols, seed + 3)

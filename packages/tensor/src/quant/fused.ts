@@ -4,6 +4,7 @@ import { accumulateColumn4, accumulateRow4 } from './fused-accumulate-4bit.js'
 import { simdAccumulateColumn, simdAccumulateRow } from './fused-accumulate-simd.js'
 import { dotColumn2, dotRow2 } from './fused-dot-2bit.js'
 import { dotColumn4, dotRow4 } from './fused-dot-4bit.js'
+import { simdDotColumn, simdDotRow } from './fused-dot-simd.js'
 import {
   accumulateColumnGroups,
   accumulateRowGroups,
@@ -40,9 +41,18 @@ export function dequantizeDot(
   // straight-line kernels; anything else the general ones
   const { bits, cols, groupSize } = q
   if (q.axis === 'column') {
+    if ((bits === 4 || bits === 2) && (cols & (32 / bits - 1)) === 0) {
+      if (simdDotColumn(q, query, out, outOffset)) return
+    }
     if (bits === 4 && (cols & 7) === 0) dotColumn4(q, query, out, outOffset)
     else if (bits === 2 && (cols & 15) === 0) dotColumn2(q, query, out, outOffset)
     else dotColumnGroups(q, query, out, outOffset)
+  } else if (
+    (bits === 4 || bits === 2) &&
+    ((cols | groupSize) & (32 / bits - 1)) === 0 &&
+    simdDotRow(q, query, out, outOffset)
+  ) {
+    return
   } else if (bits === 4 && ((cols | groupSize) & 7) === 0) dotRow4(q, query, out, outOffset)
   else if (bits === 2 && ((cols | groupSize) & 15) === 0) dotRow2(q, query, out, outOffset)
   else dotRowGroups(q, query, out, outOffset)
