@@ -1,6 +1,11 @@
 import { pathToFileURL } from 'node:url'
 import type { QuantAxis, QuantizedBlock } from '../src/index.js'
 import { dequantizeAccumulate, dequantizeDot, quantizeAffine } from '../src/index.js'
+import { accumulateColumn2, accumulateRow2 } from '../src/quant/fused-accumulate-2bit.js'
+import { accumulateColumn4, accumulateRow4 } from '../src/quant/fused-accumulate-4bit.js'
+import { dotColumn2, dotRow2 } from '../src/quant/fused-dot-2bit.js'
+import { dotColumn4, dotRow4 } from '../src/quant/fused-dot-4bit.js'
+import { fusedKernel } from '../src/quant/fused-wasm.js'
 
 /** One line of a benchmark table; `ratio` compares `value` with a baseline timed in the same run. */
 export type BenchRow = { name: string; value: number; unit: string; ratio?: number; note?: string }
@@ -177,7 +182,19 @@ function blockCases(rows: number): Case[] {
   for (const bits of [4, 2]) {
     for (const axis of ['column', 'row'] as QuantAxis[]) {
       const q: QuantizedBlock = quantizeAffine(data, rows, HEAD_DIM, { bits, groupSize: GROUP, axis })
-      const note = `${bits}-bit, groups of ${GROUP} along ${axis}`
+      const backend = fusedKernel() === null ? 'JS (no wasm SIMD)' : 'wasm SIMD'
+      const note = `${bits}-bit, groups of ${GROUP} along ${axis}; ${backend}`
+      const jsNote = `${bits}-bit, groups of ${GROUP} along ${axis}; JS straight-line fallback`
+      const jsDot =
+        axis === 'column' ? (bits === 4 ? dotColumn4 : dotColumn2) : bits === 4 ? dotRow4 : dotRow2
+      const jsAccumulate =
+        axis === 'row'
+          ? bits === 4
+            ? accumulateRow4
+            : accumulateRow2
+          : bits === 4
+            ? accumulateColumn4
+            : accumulateColumn2
       cases.push(
         {
           name: `dequantizeDot ${shape} ${bits}-bit ${axis}`,
@@ -199,6 +216,26 @@ function blockCases(rows: number): Case[] {
           calls: 1,
           samples: [],
         },
+        {
+          name: `js dot ${shape} ${bits}-bit ${axis}`,
+          note: jsNote,
+          baseline: dotBase,
+          run: (n) => {
+            for (let i = 0; i < n; i++) jsDot(q, query, scores, 0)
+          },
+          calls: 1,
+          samples: [],
+        },
+        {
+          name: `js accumulate ${shape} ${bits}-bit ${axis}`,
+          note: jsNote,
+          baseline: accBase,
+          run: (n) => {
+            for (let i = 0; i < n; i++) jsAccumulate(q, weights, 0, context)
+          },
+          calls: 1,
+          samples: [],
+        },
       )
     }
   }
@@ -207,8 +244,10 @@ function blockCases(rows: number): Case[] {
 
 /**
  * Nanoseconds per call of the fused dequantize-dot and dequantize-accumulate on 32×64 and 64×64 blocks
- * (4-bit and 2-bit, both axes), each with a ratio against the runtime's float32 loop over the same shape
- * timed in the same run (ratio = float32 ns ÷ fused ns; above 1, the quantized block is the faster one).
+ * (4-bit and 2-bit, both axes), through the public functions (WebAssembly SIMD where available) and through
+ * the JS straight-line kernels they fall back to, each with a ratio against the runtime's float32 loop over
+ * the same shape timed in the same run (ratio = float32 ns ÷ fused ns; above 1, the quantized block is the
+ * faster one).
  * Cases run interleaved for {@link ROUNDS} rounds and report the median, in CPU time.
  *
  * @example
