@@ -232,3 +232,28 @@ describe('straight-line 4-bit and 2-bit kernels', () => {
     }
   })
 })
+
+describe('fused kernels on a block larger than the WebAssembly memory starts with', () => {
+  it('match the general kernels after the memory grows', () => {
+    for (const axis of ['row', 'column'] as const) {
+      // 2048 × 128 4-bit codes are 128 KiB, twice the module's first page
+      const rows = 2048
+      const cols = 128
+      const q = quantizeAffine(vector(rows * cols, 3), rows, cols, { bits: 4, groupSize: 32, axis })
+      const query = vector(cols, 4)
+      const scores = new Float32Array(rows)
+      const general = new Float32Array(rows)
+      dequantizeDot(q, query, scores, 0)
+      if (axis === 'column') dotColumnGroups(q, query, general, 0)
+      else dotRowGroups(q, query, general, 0)
+      for (let r = 0; r < rows; r++) expect(Math.abs(scores[r]! - general[r]!)).toBeLessThan(1e-4)
+      const weights = vector(rows, 5)
+      const context = new Float32Array(cols)
+      const generalContext = new Float32Array(cols)
+      dequantizeAccumulate(q, weights, 0, context)
+      if (axis === 'row') accumulateRowGroups(q, weights, 0, generalContext)
+      else accumulateColumnGroups(q, weights, 0, generalContext)
+      for (let c = 0; c < cols; c++) expect(Math.abs(context[c]! - generalContext[c]!)).toBeLessThan(1e-3)
+    }
+  })
+})
