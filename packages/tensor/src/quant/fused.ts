@@ -38,7 +38,8 @@ export function dequantizeDot(
     )
   }
   // 4-bit and 2-bit blocks whose rows (and per-token groups) start on word boundaries take the
-  // straight-line kernels; anything else the general ones
+  // WebAssembly SIMD kernels, or the JS straight-line ones where SIMD is missing; anything else the
+  // general kernels
   const { bits, cols, groupSize } = q
   if (q.axis === 'column') {
     if ((bits === 4 || bits === 2) && (cols & (32 / bits - 1)) === 0) {
