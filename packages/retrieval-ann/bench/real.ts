@@ -92,16 +92,25 @@ const source =
     : fromDisk(process.argv[2])
 const d = source.headDim
 const sampleShare = Number(env.SAMPLE_SHARE ?? 0.5)
+// Every SAMPLE_STRIDE-th query of the first part builds the index; every MEASURE_STRIDE-th of the rest is
+// measured (over the whole held-out text, all of them would make the exact top-k of the build too slow).
+const sampleStride = Number(env.SAMPLE_STRIDE ?? 1)
+const measureStride = Number(env.MEASURE_STRIDE ?? 10)
+const everyNth = (rows: Float32Array, from: number, to: number, stride: number) => {
+  const out = new Float32Array(Math.ceil((to - from) / stride) * d)
+  for (let r = from, i = 0; r < to; r += stride, i++) out.set(rows.subarray(r * d, r * d + d), i * d)
+  return out
+}
 for (const head of source.heads) {
   const rows = head.queries.length / d
   const split = Math.floor(rows * sampleShare)
-  const measured = new Float32Array(Math.ceil((rows - split) / 10) * d)
-  for (let r = split, i = 0; r < rows; r += 10, i++)
-    measured.set(head.queries.subarray(r * d, r * d + d), i * d)
+  const measured = everyNth(head.queries, split, rows, measureStride)
+  const samples =
+    sampleStride === 1 ? head.queries.subarray(0, split * d) : everyNth(head.queries, 0, split, sampleStride)
   const input: RetrievalBenchInput = {
     keys: head.keys,
     queries: measured,
-    sampleQueries: head.queries.subarray(0, split * d),
+    sampleQueries: samples,
     headDim: d,
     ...(env.CELLS === undefined ? {} : { cells: Number(env.CELLS) }),
     ...(env.PER_QUERY === undefined ? {} : { perQuery: Number(env.PER_QUERY) }),
@@ -109,7 +118,7 @@ for (const head of source.heads) {
     log: (line) => console.error(line),
   }
   console.log(
-    `\n## ${head.name}: ${head.keys.length / d} keys, ${split} sample queries, ${measured.length / d} measured`,
+    `\n## ${head.name}: ${head.keys.length / d} keys, ${samples.length / d} sample queries, ${measured.length / d} measured`,
   )
   printRetrievalBench(runRetrievalBench(input))
 }
