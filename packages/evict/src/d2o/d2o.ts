@@ -87,16 +87,21 @@ export function d2o(options: D2OOptions = {}): D2OPolicy {
   let thresholds: Float64Array = new Float64Array(0)
   let numHeads = 0
   let streaming = false
+  let layerScores: Float64Array | undefined
 
   const isProtected = (layer: number, numLayers: number) =>
     protect.some((p) => (p < 0 ? numLayers + p : p) === layer)
 
-  function fixBudgets(view: SlotView): void {
+  /** Shares of the length the budgets are counted in, and the layer ratios they give. */
+  function setShares(): void {
     heavyShare = heavyTokens === undefined ? heavy : heavyTokens / promptLength
     recentShare = recentTokens === undefined ? recent : recentTokens / promptLength
-    const rho = heavyShare + recentShare
-    const result = d2oLayerRatios(prefill.layerScores(view), { rho, protect })
-    ratios = result.ratios
+    ratios = d2oLayerRatios(layerScores!, { rho: heavyShare + recentShare, protect }).ratios
+  }
+
+  function fixBudgets(view: SlotView): void {
+    layerScores = prefill.layerScores(view)
+    setShares()
     protectedLayer = new Uint8Array(view.numLayers)
     for (const p of protect) {
       const l = p < 0 ? view.numLayers + p : p
@@ -129,8 +134,12 @@ export function d2o(options: D2OOptions = {}): D2OPolicy {
         if (streaming && (view.position + 1 < STREAMING_WARMUP || !prefill.complete(view))) return null
         fixBudgets(view)
       }
-      // Streaming, budgets are a share of the sequence so far (there is no prompt to fix them).
-      if (streaming) promptLength = view.position + 1
+      // Streaming, budgets are a share of the sequence so far (there is no prompt to fix them): token
+      // budgets become a shrinking share, and the layer ratios follow it.
+      if (streaming && promptLength !== view.position + 1) {
+        promptLength = view.position + 1
+        setShares()
+      }
       if (protectedLayer[view.layer] === 1) return null
       const ratio = ratios![view.layer]!
       const rho = heavyShare + recentShare
