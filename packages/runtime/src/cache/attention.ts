@@ -1,4 +1,4 @@
-import { applyRope, softmax } from '@kv/tensor'
+import { applyRope, gemv, softmax } from '@kv/tensor'
 import type { KVCodec } from '@kv/tensor/contracts'
 import type { HeadStore } from './head-store.js'
 
@@ -157,7 +157,7 @@ function scoreRange(
     )
 }
 
-/** `out[outOffset + t] = query · rows[t]` for `count` rows of `headDim` from element `rowsOffset`. */
+/** `out[outOffset + t] = query · rows[t]` for `count` rows of `headDim` from element `rowsOffset` (a gemv). */
 function dotRows(
   query: Float32Array,
   rows: Float32Array,
@@ -167,23 +167,14 @@ function dotRows(
   out: Float32Array,
   outOffset: number,
 ): void {
-  const end4 = headDim & ~3
-  for (let t = 0; t < count; t++) {
-    const base = rowsOffset + t * headDim
-    let s0 = 0
-    let s1 = 0
-    let s2 = 0
-    let s3 = 0
-    let d = 0
-    for (; d < end4; d += 4) {
-      s0 += query[d]! * rows[base + d]!
-      s1 += query[d + 1]! * rows[base + d + 1]!
-      s2 += query[d + 2]! * rows[base + d + 2]!
-      s3 += query[d + 3]! * rows[base + d + 3]!
-    }
-    for (; d < headDim; d++) s0 += query[d]! * rows[base + d]!
-    out[outOffset + t] = s0 + s1 + s2 + s3
-  }
+  if (count === 0) return
+  gemv(
+    rows.subarray(rowsOffset, rowsOffset + count * headDim),
+    query.subarray(0, headDim),
+    out.subarray(outOffset, outOffset + count),
+    count,
+    headDim,
+  )
 }
 
 /** `acc[g] = Σ_slot weights[g, slot] · value[slot]` over blocks (fused when possible) and raw rows. */
