@@ -20,6 +20,12 @@ const MODULES = [
     what: 'the min/max kernel',
   },
   {
+    wat: 'wasm/rows.wat',
+    out: 'wasm/rows.generated.ts',
+    name: 'ROWS_WASM_BASE64',
+    what: 'attention over full-precision rows',
+  },
+  {
     wat: 'quant/fused.wat',
     out: 'quant/fused.generated.ts',
     name: 'FUSED_WASM_BASE64',

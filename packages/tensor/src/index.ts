@@ -32,3 +32,4 @@ export {
 export { contiguousStrides, sizeOf, Tensor } from './tensor/tensor.js'
 export type { PreparedMatrix } from './wasm/prepared.js'
 export { prepareMatrix, wasmSimdAvailable } from './wasm/prepared.js'
+export { accumulateRowsMany, dotRowsMany } from './wasm/rows.js'

@@ -1,4 +1,4 @@
-import { applyRope, gemv, softmax } from '@kv/tensor'
+import { accumulateRowsMany, applyRope, dotRowsMany, softmax } from '@kv/tensor'
 import type { KVCodec } from '@kv/tensor/contracts'
 import type { HeadStore } from './head-store.js'
 
@@ -13,6 +13,14 @@ export class AttentionScratch {
 
   private sums = new Float64Array(0)
   private partialRow = new Float32Array(0)
+
+  private groupRows = new Float32Array(0)
+
+  /** The rotated queries of a group, `[group, headDim]`. */
+  group(size: number): Float32Array {
+    if (this.groupRows.length !== size) this.groupRows = new Float32Array(size)
+    return this.groupRows
+  }
 
   /** A zeroed float64 accumulator of `size` numbers. */
   accumulator(size: number): Float64Array {
@@ -76,19 +84,28 @@ export function attendHead(request: AttendRequest): void {
   const scale = 1 / Math.sqrt(headDim)
   const decodedKeys: (Float32Array | undefined)[] = []
 
+  if (!compact) {
+    // One run over every slot: all query heads of the group are scored together, each key row read once.
+    const all = scratch.group(group * headDim)
+    all.set(queries.subarray(0, group * headDim))
+    for (let g = 0; g < group; g++) applyRope(all, g * headDim, headDim, queryPosition, invFreq)
+    scoreAll(store, codec, all, group, count, scores)
+  } else {
+    for (let g = 0; g < group; g++) {
+      let slot = 0
+      while (slot < count) {
+        const delta = positions[slot]! - slot
+        let runEnd = slot + 1
+        while (runEnd < count && positions[runEnd]! - runEnd === delta) runEnd++
+        rotated.set(queries.subarray(g * headDim, (g + 1) * headDim))
+        applyRope(rotated, 0, headDim, queryPosition + delta, invFreq)
+        scoreRange(store, codec, rotated, slot, runEnd, scores, g * count, scratch, decodedKeys)
+        slot = runEnd
+      }
+    }
+  }
   for (let g = 0; g < group; g++) {
     const rowScores = g * count
-    let slot = 0
-    while (slot < count) {
-      const delta = compact ? positions[slot]! - slot : 0
-      let runEnd = slot + 1
-      if (compact) while (runEnd < count && positions[runEnd]! - runEnd === delta) runEnd++
-      else runEnd = count
-      rotated.set(queries.subarray(g * headDim, (g + 1) * headDim))
-      applyRope(rotated, 0, headDim, queryPosition + delta, invFreq)
-      scoreRange(store, codec, rotated, slot, runEnd, scores, rowScores, scratch, decodedKeys)
-      slot = runEnd
-    }
     for (let i = 0; i < count; i++) scores[rowScores + i]! *= scale
     if (request.massBias) {
       const mass = store.stats.mass
@@ -108,6 +125,32 @@ export function attendHead(request: AttendRequest): void {
       weightsSum[i] = sum
     }
   }
+}
+
+/** Scores of every slot against all rotated queries of the group (`[group, headDim]`), into `scores[g·count + slot]`. */
+function scoreAll(
+  store: HeadStore,
+  codec: KVCodec | undefined,
+  rotated: Float32Array,
+  group: number,
+  count: number,
+  scores: Float32Array,
+): void {
+  const headDim = store.headDim
+  const offsets = (first: number) => Array.from({ length: group }, (_, g) => g * count + first)
+  let first = 0
+  for (const block of store.blocks) {
+    if (codec!.dot) {
+      for (let g = 0; g < group; g++) {
+        codec!.dot(block.keys, rotated.subarray(g * headDim, (g + 1) * headDim), scores, g * count + first)
+      }
+    } else {
+      dotRowsMany(rotated, group, codec!.decode(block.keys), 0, block.tokens, headDim, scores, offsets(first))
+    }
+    first += block.tokens
+  }
+  const raw = store.rawKeys
+  dotRowsMany(rotated, group, raw.data, raw.offset, raw.count, headDim, scores, offsets(first))
 }
 
 /** Scores of slots `[from, to)` against one rotated query, into `scores[rowOffset + slot]`. */
@@ -157,7 +200,7 @@ function scoreRange(
     )
 }
 
-/** `out[outOffset + t] = query · rows[t]` for `count` rows of `headDim` from element `rowsOffset` (a gemv). */
+/** `out[outOffset + t] = query · rows[t]` for `count` rows of `headDim` from element `rowsOffset`. */
 function dotRows(
   query: Float32Array,
   rows: Float32Array,
@@ -167,14 +210,7 @@ function dotRows(
   out: Float32Array,
   outOffset: number,
 ): void {
-  if (count === 0) return
-  gemv(
-    rows.subarray(rowsOffset, rowsOffset + count * headDim),
-    query.subarray(0, headDim),
-    out.subarray(outOffset, outOffset + count),
-    count,
-    headDim,
-  )
+  dotRowsMany(query, 1, rows, rowsOffset, count, headDim, out, [outOffset])
 }
 
 /** `acc[g] = Σ_slot weights[g, slot] · value[slot]` over blocks (fused when possible) and raw rows. */
@@ -216,7 +252,7 @@ function accumulateValues(
   addWeightedRowsGroup(raw.data, raw.offset, weights, count, first, raw.count, group, headDim, acc)
 }
 
-/** `addWeightedRows` for every query head of the group; two heads share each load of a value row. */
+/** `addWeightedRows` for every query head of the group, each value row read once for all of them. */
 function addWeightedRowsGroup(
   rows: Float32Array,
   rowsOffset: number,
@@ -228,89 +264,9 @@ function addWeightedRowsGroup(
   headDim: number,
   acc: Float64Array,
 ): void {
-  let g = 0
-  for (; g + 1 < group; g += 2) {
-    addWeightedRowsPair(
-      rows,
-      rowsOffset,
-      weights,
-      g * count + first,
-      (g + 1) * count + first,
-      tokens,
-      headDim,
-      acc,
-      g * headDim,
-    )
-  }
-  if (g < group)
-    addWeightedRows(rows, rowsOffset, weights, g * count + first, tokens, headDim, acc, g * headDim)
-}
-
-/**
- * Two query heads at once: `acc[accOffset + d]` and `acc[accOffset + headDim + d]` gain the rows weighted
- * by `weights[w0 + t]` and `weights[w1 + t]`. Each output is the same token-ordered float64 sum as
- * `addWeightedRows` computes, so results are bit-identical to it.
- */
-function addWeightedRowsPair(
-  rows: Float32Array,
-  rowsOffset: number,
-  weights: Float32Array,
-  w0: number,
-  w1: number,
-  tokens: number,
-  headDim: number,
-  acc: Float64Array,
-  accOffset: number,
-): void {
-  const end4 = headDim & ~3
-  let d = 0
-  for (; d < end4; d += 4) {
-    const o = accOffset + d
-    const p = o + headDim
-    let a0 = acc[o]!
-    let a1 = acc[o + 1]!
-    let a2 = acc[o + 2]!
-    let a3 = acc[o + 3]!
-    let b0 = acc[p]!
-    let b1 = acc[p + 1]!
-    let b2 = acc[p + 2]!
-    let b3 = acc[p + 3]!
-    for (let t = 0, base = rowsOffset + d; t < tokens; t++, base += headDim) {
-      const x = weights[w0 + t]!
-      const y = weights[w1 + t]!
-      const r0 = rows[base]!
-      const r1 = rows[base + 1]!
-      const r2 = rows[base + 2]!
-      const r3 = rows[base + 3]!
-      a0 += x * r0
-      a1 += x * r1
-      a2 += x * r2
-      a3 += x * r3
-      b0 += y * r0
-      b1 += y * r1
-      b2 += y * r2
-      b3 += y * r3
-    }
-    acc[o] = a0
-    acc[o + 1] = a1
-    acc[o + 2] = a2
-    acc[o + 3] = a3
-    acc[p] = b0
-    acc[p + 1] = b1
-    acc[p + 2] = b2
-    acc[p + 3] = b3
-  }
-  for (; d < headDim; d++) {
-    let a = acc[accOffset + d]!
-    let b = acc[accOffset + headDim + d]!
-    for (let t = 0; t < tokens; t++) {
-      const r = rows[rowsOffset + t * headDim + d]!
-      a += weights[w0 + t]! * r
-      b += weights[w1 + t]! * r
-    }
-    acc[accOffset + d] = a
-    acc[accOffset + headDim + d] = b
-  }
+  const weightOffsets = Array.from({ length: group }, (_, g) => g * count + first)
+  const accOffsets = Array.from({ length: group }, (_, g) => g * headDim)
+  accumulateRowsMany(rows, rowsOffset, tokens, headDim, weights, weightOffsets, acc, accOffsets, group)
 }
 
 /**
