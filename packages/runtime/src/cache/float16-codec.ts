@@ -1,4 +1,4 @@
-import { f16ArrayToF32, f32ArrayToF16, type Tensor } from '@kv/tensor'
+import { dotRowsMany, f16ArrayToF32, f32ArrayToF16, type Tensor } from '@kv/tensor'
 import type { EncodeContext, EncodedBlock, KVCodec } from '@kv/tensor/contracts'
 import { gatherRows } from './gather-rows.js'
 
@@ -53,13 +53,7 @@ export function float16Codec(
       return { tokens: keep.length, headDim: block.headDim, role: block.role, halves }
     },
     dot(block, query, out, outOffset) {
-      const values = rows(block)
-      const { headDim } = block
-      for (let t = 0; t < block.tokens; t++) {
-        let sum = 0
-        for (let d = 0; d < headDim; d++) sum += query[d]! * values[t * headDim + d]!
-        out[outOffset + t] = sum
-      }
+      dotRowsMany(query, 1, rows(block), 0, block.tokens, block.headDim, out, [outOffset])
     },
     accumulate(block, weights, weightOffset, out) {
       const values = rows(block)
