@@ -1,3 +1,4 @@
+import { gemv } from '../ops/gemv.js'
 import { decodeBase64 } from './arena.js'
 import { ROWS_WASM_BASE64 } from './rows.generated.js'
 
@@ -100,6 +101,7 @@ export function dotRowsMany(
   }
 }
 
+/** The JS fallback: one gemv of the rows by the query (float64 sums). */
 function dotRowsJs(
   query: Float32Array,
   queryOffset: number,
@@ -110,23 +112,13 @@ function dotRowsJs(
   out: Float32Array,
   outOffset: number,
 ): void {
-  const end4 = headDim & ~3
-  for (let t = 0; t < count; t++) {
-    const base = rowsOffset + t * headDim
-    let s0 = 0
-    let s1 = 0
-    let s2 = 0
-    let s3 = 0
-    let d = 0
-    for (; d < end4; d += 4) {
-      s0 += query[queryOffset + d]! * rows[base + d]!
-      s1 += query[queryOffset + d + 1]! * rows[base + d + 1]!
-      s2 += query[queryOffset + d + 2]! * rows[base + d + 2]!
-      s3 += query[queryOffset + d + 3]! * rows[base + d + 3]!
-    }
-    for (; d < headDim; d++) s0 += query[queryOffset + d]! * rows[base + d]!
-    out[outOffset + t] = s0 + s1 + s2 + s3
-  }
+  gemv(
+    rows.subarray(rowsOffset, rowsOffset + count * headDim),
+    query.subarray(queryOffset, queryOffset + headDim),
+    out.subarray(outOffset, outOffset + count),
+    count,
+    headDim,
+  )
 }
 
 /**
