@@ -252,7 +252,7 @@ function accumulateValues(
   addWeightedRowsGroup(raw.data, raw.offset, weights, count, first, raw.count, group, headDim, acc)
 }
 
-/** `addWeightedRows` for every query head of the group, each value row read once for all of them. */
+/** `acc[g] += Σ_t weights[g, first + t] · rows[t]` for every query head of the group, each value row read once for all of them (float64, token order). */
 function addWeightedRowsGroup(
   rows: Float32Array,
   rowsOffset: number,
@@ -267,58 +267,4 @@ function addWeightedRowsGroup(
   const weightOffsets = Array.from({ length: group }, (_, g) => g * count + first)
   const accOffsets = Array.from({ length: group }, (_, g) => g * headDim)
   accumulateRowsMany(rows, rowsOffset, tokens, headDim, weights, weightOffsets, acc, accOffsets, group)
-}
-
-/**
- * `acc[accOffset …] += Σ_t weights[weightOffset + t] · rows[t]`, accumulated in float64 token by token in
- * order, eight columns at a time in locals. The order of additions does not depend on how the rows are
- * split into calls, so a cache that stores the same rows in blocks gives bit-identical outputs.
- */
-export function addWeightedRows(
-  rows: Float32Array,
-  rowsOffset: number,
-  weights: Float32Array,
-  weightOffset: number,
-  tokens: number,
-  headDim: number,
-  acc: Float64Array,
-  accOffset: number,
-): void {
-  const end8 = headDim & ~7
-  let d = 0
-  for (; d < end8; d += 8) {
-    const o = accOffset + d
-    let a0 = acc[o]!
-    let a1 = acc[o + 1]!
-    let a2 = acc[o + 2]!
-    let a3 = acc[o + 3]!
-    let a4 = acc[o + 4]!
-    let a5 = acc[o + 5]!
-    let a6 = acc[o + 6]!
-    let a7 = acc[o + 7]!
-    for (let t = 0, base = rowsOffset + d; t < tokens; t++, base += headDim) {
-      const w = weights[weightOffset + t]!
-      a0 += w * rows[base]!
-      a1 += w * rows[base + 1]!
-      a2 += w * rows[base + 2]!
-      a3 += w * rows[base + 3]!
-      a4 += w * rows[base + 4]!
-      a5 += w * rows[base + 5]!
-      a6 += w * rows[base + 6]!
-      a7 += w * rows[base + 7]!
-    }
-    acc[o] = a0
-    acc[o + 1] = a1
-    acc[o + 2] = a2
-    acc[o + 3] = a3
-    acc[o + 4] = a4
-    acc[o + 5] = a5
-    acc[o + 6] = a6
-    acc[o + 7] = a7
-  }
-  for (; d < headDim; d++) {
-    let a = acc[accOffset + d]!
-    for (let t = 0; t < tokens; t++) a += weights[weightOffset + t]! * rows[rowsOffset + t * headDim + d]!
-    acc[accOffset + d] = a
-  }
 }

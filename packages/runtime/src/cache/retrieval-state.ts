@@ -1,6 +1,6 @@
-import { applyRope, dot, softmax } from '@kv/tensor'
+import { accumulateRowsMany, applyRope, dot, softmax } from '@kv/tensor'
 import type { CachePhase, KeyIndex, KeyRetriever } from '@kv/tensor/contracts'
-import { type AttendRequest, addWeightedRows } from './attention.js'
+import type { AttendRequest } from './attention.js'
 import type { HeadStore } from './head-store.js'
 import type { ExtraBytes } from './stats.js'
 
@@ -146,7 +146,17 @@ export class RetrievalState implements ExtraBytes {
       for (let i = 0; i < slots.length; i++) weights[g * count + slots[i]!] = logits[i]!
       // Only the attended slots: the static set and what the index returned.
       for (let i = 0; i < slots.length; i++) {
-        addWeightedRows(values, valueBase + slots[i]! * headDim, logits, i, 1, headDim, acc, g * headDim)
+        accumulateRowsMany(
+          values,
+          valueBase + slots[i]! * headDim,
+          1,
+          headDim,
+          logits,
+          [i],
+          acc,
+          [g * headDim],
+          1,
+        )
       }
     }
     for (let i = 0; i < group * headDim; i++) out[i] = acc[i]!
