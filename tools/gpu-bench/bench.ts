@@ -4,6 +4,7 @@
  * caches. Prints one JSON line per measurement. Usage: node bench.mjs [tokens,...] [batch]
  */
 import {
+  type AttentionArithmetic,
   type CacheKind,
   createDecodeAttention,
   decodeAttentionReference,
@@ -27,7 +28,7 @@ function print(record: Record<string, unknown>): void {
 }
 
 /** Sanity check on this GPU: a small cache against the CPU reference. */
-async function check(ctx: KvGpuContext, kind: CacheKind): Promise<number> {
+async function check(ctx: KvGpuContext, kind: CacheKind, arithmetic: AttentionArithmetic): Promise<number> {
   const tokens = 1000
   const attn = createDecodeAttention(ctx, {
     headDim: D,
@@ -35,6 +36,7 @@ async function check(ctx: KvGpuContext, kind: CacheKind): Promise<number> {
     queryHeadsPerKv: QPK,
     kind,
     maxTokens: tokens,
+    arithmetic,
   })
   const k = new Float32Array(tokens * 2 * D)
   const v = new Float32Array(tokens * 2 * D)
@@ -87,6 +89,7 @@ async function bench(
   pageTokens: number,
   target: number,
   groupSize: number,
+  arithmetic: AttentionArithmetic,
 ) {
   const device = ctx.device
   const limit = Math.min(device.limits.maxStorageBufferBindingSize, device.limits.maxBufferSize)
@@ -98,6 +101,7 @@ async function bench(
     pageTokens,
     groupSize,
     maxTokens: pageTokens,
+    arithmetic,
   })
   const bytesPerSeq = Math.ceil(tokens / pageTokens) * KV * probe.layout.pageWords * 4
   probe.destroy()
@@ -116,6 +120,7 @@ async function bench(
       batch,
       maxTokens: tokens,
       targetWorkgroups: Math.max(1, Math.round((target * batch) / BATCH)),
+      arithmetic,
       subgroups: process.env.BENCH_SUBGROUPS === '1',
     })
     await attn.prepare()
@@ -147,6 +152,7 @@ async function bench(
     batch: BATCH,
     pageTokens,
     groupSize: kind === 'f16' ? null : groupSize,
+    arithmetic,
     shards: shards.length,
     splits: shards[0]!.splitPlan().splits,
     subgroups: shards[0]!.subgroupReductions,
@@ -168,18 +174,33 @@ print({
   maxBufferSize: l.maxBufferSize,
   maxWorkgroupStorage: l.maxComputeWorkgroupStorageSize,
 })
-for (const kind of ['f16', 'q4', 'q2'] as const) print({ check: kind, maxAbsErr: await check(ctx, kind) })
-const variants = (process.env.BENCH_VARIANTS ?? '128:4096:128,128:4096:32')
+for (const kind of ['f16', 'q4', 'q2'] as const)
+  print({ check: kind, maxAbsErr: await check(ctx, kind, 'float32') })
+for (const kind of ['q4', 'q2'] as const)
+  print({ check: `${kind}-int8`, maxAbsErr: await check(ctx, kind, 'int8') })
+// page tokens : target workgroups : group size : arithmetic
+const variants = (
+  process.env.BENCH_VARIANTS ?? '128:4096:128:float32,128:4096:32:float32,128:4096:128:int8,128:4096:32:int8'
+)
   .split(',')
-  .map((s) => s.split(':').map(Number) as [number, number, number])
+  .map((s) => {
+    const [page, target, group, arithmetic] = s.split(':')
+    return [
+      Number(page),
+      Number(target),
+      Number(group),
+      (arithmetic ?? 'float32') as AttentionArithmetic,
+    ] as const
+  })
+const kinds = (process.env.BENCH_KINDS ?? 'f16,q4,q2').split(',') as CacheKind[]
 for (const tokens of lengths) {
-  for (const kind of ['f16', 'q4', 'q2'] as const) {
-    for (const [pageTokens, target, groupSize] of variants) {
-      if (kind === 'f16' && groupSize !== variants[0]![2]) continue
+  for (const kind of kinds) {
+    for (const [pageTokens, target, groupSize, arithmetic] of variants) {
+      if (kind === 'f16' && (groupSize !== variants[0]![2] || arithmetic !== 'float32')) continue
       try {
-        await bench(ctx, kind, tokens, pageTokens, target, groupSize)
+        await bench(ctx, kind, tokens, pageTokens, target, groupSize, arithmetic)
       } catch (error) {
-        print({ kind, tokens, pageTokens, target, error: String(error) })
+        print({ kind, tokens, pageTokens, target, arithmetic, error: String(error) })
       }
     }
   }

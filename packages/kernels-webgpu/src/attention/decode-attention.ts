@@ -10,8 +10,9 @@ import { getPipeline } from '../device/pipeline-cache.js'
 import type { KvGpuContext } from '../device/request-device.js'
 import { probeSubgroups } from '../device/subgroups.js'
 import { BufferUsage } from '../device/usage.js'
+import { attentionInt8Wgsl, int8PagesPerSplit } from './attention-int8-wgsl.js'
 import { attentionWgsl } from './attention-wgsl.js'
-import type { CacheKind } from './layout.js'
+import type { AttentionArithmetic, CacheKind } from './layout.js'
 import { PagedKV } from './paged-kv.js'
 import { reduceWgsl, weightsWgsl } from './reduce-wgsl.js'
 
@@ -39,6 +40,13 @@ export interface DecodeAttentionOptions {
    * through Dawn/Vulkan they measured slower than the workgroup trees (tools/gpu-bench/results).
    */
   readonly subgroups?: boolean
+  /**
+   * q kinds: `float32` (default) multiplies dequantized codes in float32 (within 5e-5 of the float64
+   * reference); `int8` rounds the scaled query to int8 per key group and the attention weights to u8 per
+   * split and sums packed codes with 4-way integer dot products: about 4× less arithmetic, error within
+   * `int8AttentionErrorBound`. The pages are ordered for the chosen kernel.
+   */
+  readonly arithmetic?: AttentionArithmetic
 }
 
 /** Output of {@link DecodeAttention.run}. */
@@ -88,6 +96,11 @@ export class DecodeAttention extends PagedKV {
     }
   }
 
+  /** Whether the `int8` kernel reads this cache. */
+  get int8(): boolean {
+    return this.layout.arithmetic === 'int8'
+  }
+
   /** Query heads in all (`kvHeads · queryHeadsPerKv`). */
   get queryHeads(): number {
     return this.qHeads
@@ -115,7 +128,8 @@ export class DecodeAttention extends PagedKV {
   /** Pages per split and splits for the current lengths. */
   splitPlan(): { pagesPerSplit: number; splits: number } {
     const pages = Math.max(1, Math.ceil(Math.max(...this.lengths) / this.layout.pageTokens))
-    const perSplit = Math.max(1, Math.ceil((pages * this.batch * this.options.kvHeads) / this.target))
+    const wanted = Math.max(1, Math.ceil((pages * this.batch * this.options.kvHeads) / this.target))
+    const perSplit = this.int8 ? Math.min(wanted, int8PagesPerSplit(this.layout)) : wanted
     return { pagesPerSplit: perSplit, splits: Math.ceil(pages / perSplit) }
   }
 
@@ -144,9 +158,17 @@ export class DecodeAttention extends PagedKV {
     const { acc, ml } = this.partialBuffers(splits)
     const { kvHeads, queryHeadsPerKv: qpk, headDim: D } = this.options
     const withLogits = logits !== undefined
-    const key = `attn:${this.layout.kind}:d${D}:p${this.layout.pageTokens}:g${this.layout.groupSize}:qv${this.qv}:l${withLogits}`
+    const key = `attn:${this.layout.kind}:${this.layout.arithmetic}:d${D}:p${this.layout.pageTokens}:g${this.layout.groupSize}:qv${this.qv}:l${withLogits}`
+    const layout = this.layout
     const attn = getPipeline(device, key, () =>
-      attentionWgsl({ layout: this.layout, qv: this.qv, logits: withLogits }),
+      this.int8
+        ? attentionInt8Wgsl({
+            layout,
+            qv: this.qv,
+            logits: withLogits,
+            pagesPerSplit: int8PagesPerSplit(layout),
+          })
+        : attentionWgsl({ layout, qv: this.qv, logits: withLogits }),
     )
     const params = uniformBuffer(device, [
       { u: this.batch },
@@ -159,6 +181,7 @@ export class DecodeAttention extends PagedKV {
       this.scale,
     ])
     const bindings = [params, query, this.pool, this.pageTable, this.lengthBuffer, acc, ml]
+    if (this.int8) bindings.push(this.pool)
     if (logits !== undefined) bindings.push(logits)
     encodeDispatch(device, encoder, attn, bindings, [splits, kvHeads, this.batch])
     const reduce = getPipeline(device, `attnReduce:d${D}:qv${this.qv}`, () =>

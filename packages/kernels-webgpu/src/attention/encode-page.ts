@@ -54,9 +54,57 @@ export function encodePage(
     out.set(new Uint32Array(qv.mins.buffer, qv.mins.byteOffset, qv.mins.length), layout.valueMins)
   }
   for (let t = 0; t < tokens; t++) {
-    for (let w = 0; w < W; w++) out[layout.keyWords + w * P + t] = kWords[t * W + w]!
+    for (let w = 0; w < W; w++) out[layout.keyWords + keyWordOffset(layout, t, w)] = kWords[t * W + w]!
   }
-  out.set(vWords.subarray(0, tokens * W), layout.valueWords)
+  if (layout.arithmetic === 'int8') writeValueQuads(layout, vWords, tokens, out)
+  else out.set(vWords.subarray(0, tokens * W), layout.valueWords)
+}
+
+/** Where token `t`'s key word `w` sits in the key region of a page. */
+export function keyWordOffset(layout: PageLayout, t: number, w: number): number {
+  const P = layout.pageTokens
+  return layout.arithmetic === 'int8' ? ((w >> 2) * P + t) * 4 + (w & 3) : w * P + t
+}
+
+/**
+ * The `int8` value order: per token quad and row word, 4 words whose bytes are the 4 × 4 byte transpose of
+ * the 4 tokens' words (absent tokens of a partial quad read as zero bytes).
+ */
+function writeValueQuads(layout: PageLayout, vWords: Uint32Array, tokens: number, out: Uint32Array): void {
+  const W = layout.rowWords
+  for (let quad = 0; quad < Math.ceil(tokens / 4); quad++) {
+    for (let k = 0; k < W; k++) {
+      for (let m = 0; m < 4; m++) {
+        let word = 0
+        for (let b = 0; b < 4; b++) {
+          const t = quad * 4 + b
+          const byte = t < tokens ? (vWords[t * W + k]! >>> (8 * m)) & 0xff : 0
+          word |= byte << (8 * b)
+        }
+        out[layout.valueWords + (quad * W + k) * 4 + m] = word >>> 0
+      }
+    }
+  }
+}
+
+/** Token-major value words `[tokens][rowWords]` of a page, whatever its order. */
+export function readValueWords(layout: PageLayout, page: Uint32Array, tokens: number): Uint32Array {
+  const W = layout.rowWords
+  if (layout.arithmetic !== 'int8') return page.slice(layout.valueWords, layout.valueWords + tokens * W)
+  const words = new Uint32Array(tokens * W)
+  for (let t = 0; t < tokens; t++) {
+    const quad = t >> 2
+    const b = t & 3
+    for (let k = 0; k < W; k++) {
+      let word = 0
+      for (let m = 0; m < 4; m++) {
+        const byte = (page[layout.valueWords + (quad * W + k) * 4 + m]! >>> (8 * b)) & 0xff
+        word |= byte << (8 * m)
+      }
+      words[t * W + k] = word >>> 0
+    }
+  }
+  return words
 }
 
 function halves(h: Uint16Array): Uint32Array {

@@ -1,6 +1,14 @@
 /** How keys and values are stored in the paged GPU cache. */
 export type CacheKind = 'f16' | 'q4' | 'q2'
 
+/**
+ * The arithmetic of the fused attention kernel, which fixes the word order inside q pages:
+ * `float32` (default) turns every code into a float and multiplies in float32; `int8` multiplies packed
+ * codes by an 8-bit query and 8-bit attention weights with 4-way integer dot products (`dot4I8Packed`,
+ * `dot4U8Packed`), about 4× less arithmetic, within the error bound of `int8AttentionErrorBound`.
+ */
+export type AttentionArithmetic = 'float32' | 'int8'
+
 /** Word offsets inside one page (one KV head of one sequence, `pageTokens` tokens). */
 export interface PageLayout {
   readonly kind: CacheKind
@@ -8,18 +16,28 @@ export interface PageLayout {
   readonly pageTokens: number
   /** Key groups run over tokens (per channel), value groups over channels (per token); q kinds only. */
   readonly groupSize: number
+  /** Which kernel reads the page (q kinds: `int8` pages order their words for 16-byte loads and dot4). */
+  readonly arithmetic: AttentionArithmetic
   /** Bits per code (16 for f16). */
   readonly bits: number
   /** Elements per 32-bit word: 2 halves, 8 4-bit or 16 2-bit codes. */
   readonly perWord: number
   /** Words per token row of keys or values. */
   readonly rowWords: number
-  /** Key words, word-major `[rowWords][pageTokens]` so that one thread per token reads coalesced. */
+  /**
+   * Key words: `float32` word-major `[rowWords][pageTokens]`, so that one thread per token reads coalesced;
+   * `int8` `[rowWords/4][pageTokens][4]`, one 16-byte load per thread.
+   */
   readonly keyWords: number
   /** Key scales then key mins, `[pageTokens / groupSize][headDim]` float32 each (q kinds). */
   readonly keyScales: number
   readonly keyMins: number
-  /** Value words, token-major `[pageTokens][rowWords]` (the CPU block layout). */
+  /**
+   * Value words: `float32` token-major `[pageTokens][rowWords]` (the CPU block layout); `int8`
+   * `[pageTokens/4][rowWords][4]` with the bytes of each 4 × 4 block transposed: word `m` of (token quad,
+   * word `k`) holds in byte `b` the byte `m` of token `4·quad + b`'s word `k`, so one `dot4U8Packed` sums a
+   * channel over 4 tokens.
+   */
   readonly valueWords: number
   /** Value scales then mins, `[pageTokens][headDim / groupSize]` float32 each (q kinds). */
   readonly valueScales: number
@@ -43,8 +61,15 @@ export function pageLayout(
   headDim: number,
   pageTokens: number,
   groupSize: number,
+  arithmetic: AttentionArithmetic = 'float32',
 ): PageLayout {
   const where = 'pageLayout'
+  if (arithmetic !== 'float32' && arithmetic !== 'int8') {
+    throw new RangeError(`${where}: arithmetic must be 'float32' or 'int8', got ${String(arithmetic)}`)
+  }
+  if (arithmetic === 'int8' && kind === 'f16') {
+    throw new RangeError(`${where}: arithmetic 'int8' needs a q kind (q4, q2); f16 pages use float32`)
+  }
   const bits = BITS[kind]
   if (bits === undefined)
     throw new RangeError(`${where}: kind must be 'f16', 'q4' or 'q2', got ${String(kind)}`)
@@ -76,6 +101,11 @@ export function pageLayout(
       )
     }
   }
+  if (arithmetic === 'int8' && rowWords % 4 !== 0) {
+    throw new RangeError(
+      `${where}: arithmetic 'int8' needs headDim / ${perWord} (words per row) to be a multiple of 4, got ${rowWords} for headDim ${headDim}`,
+    )
+  }
   const kw = rowWords * pageTokens
   if (kind === 'f16') {
     return {
@@ -83,6 +113,7 @@ export function pageLayout(
       headDim,
       pageTokens,
       groupSize,
+      arithmetic,
       bits,
       perWord,
       rowWords,
@@ -105,6 +136,7 @@ export function pageLayout(
     headDim,
     pageTokens,
     groupSize,
+    arithmetic,
     bits,
     perWord,
     rowWords,

@@ -1,7 +1,7 @@
 import { storageBuffer } from '../device/buffers.js'
 import { BufferUsage } from '../device/usage.js'
 import { encodePage } from './encode-page.js'
-import { type CacheKind, type PageLayout, pageLayout } from './layout.js'
+import { type AttentionArithmetic, type CacheKind, type PageLayout, pageLayout } from './layout.js'
 
 /** What {@link PagedKV} needs to know. */
 export interface PagedKVOptions {
@@ -12,6 +12,8 @@ export interface PagedKVOptions {
   readonly pageTokens?: number
   readonly batch?: number
   readonly maxTokens: number
+  /** The kernel that will read the pages (fixes their word order; default `float32`). */
+  readonly arithmetic?: AttentionArithmetic
 }
 
 const WHERE = 'PagedKV'
@@ -51,7 +53,7 @@ export class PagedKV {
     const { headDim, kvHeads, kind, maxTokens } = kvOptions
     const batch = kvOptions.batch ?? 1
     const pageTokens = kvOptions.pageTokens ?? 128
-    this.layout = pageLayout(kind, headDim, pageTokens, kvOptions.groupSize ?? 32)
+    this.layout = pageLayout(kind, headDim, pageTokens, kvOptions.groupSize ?? 32, kvOptions.arithmetic)
     for (const [name, value] of [
       ['kvHeads', kvHeads],
       ['batch', batch],

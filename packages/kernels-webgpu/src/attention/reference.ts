@@ -1,4 +1,5 @@
 import { dequantizeAffine, f16ArrayToF32 } from '@kv/tensor'
+import { keyWordOffset, readValueWords } from './encode-page.js'
 import type { PageLayout } from './layout.js'
 
 /** Shape of a decode-attention problem for one sequence. */
@@ -78,11 +79,11 @@ export function decodePage(
   page: Uint32Array,
   tokens: number,
 ): { keys: Float32Array; values: Float32Array } {
-  const { headDim: D, pageTokens: P, rowWords: W } = layout
+  const { headDim: D, rowWords: W } = layout
   const kWords = new Uint32Array(tokens * W)
   for (let t = 0; t < tokens; t++)
-    for (let w = 0; w < W; w++) kWords[t * W + w] = page[layout.keyWords + w * P + t]!
-  const vWords = page.slice(layout.valueWords, layout.valueWords + tokens * W)
+    for (let w = 0; w < W; w++) kWords[t * W + w] = page[layout.keyWords + keyWordOffset(layout, t, w)]!
+  const vWords = readValueWords(layout, page, tokens)
   if (layout.kind === 'f16') {
     return {
       keys: f16ArrayToF32(new Uint16Array(kWords.buffer)),

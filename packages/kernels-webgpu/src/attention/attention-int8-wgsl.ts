@@ -1,0 +1,324 @@
+import type { PageLayout } from './layout.js'
+
+/** Compile-time constants of the `int8` split decode-attention kernel. */
+export interface Int8AttentionConstants {
+  /** A q layout with `arithmetic: 'int8'`. */
+  readonly layout: PageLayout
+  /** vec4s of query heads per KV head: ceil(queryHeadsPerKv / 4). */
+  readonly qv: number
+  /** Whether the kernel also writes each token's scaled logit (for attention weights). */
+  readonly logits: boolean
+  /** Most pages one workgroup takes (the split plan never gives it more). */
+  readonly pagesPerSplit: number
+}
+
+/** Key groups one split holds at most; more pages per split are not worth their shared memory. */
+export const INT8_KEY_GROUPS_PER_SPLIT = 8
+
+/**
+ * The most pages per split of the `int8` kernel for a layout: as many as hold
+ * {@link INT8_KEY_GROUPS_PER_SPLIT} key groups, at least one.
+ *
+ * @example
+ * int8PagesPerSplit(pageLayout('q4', 128, 128, 128, 'int8')) // 8
+ */
+export function int8PagesPerSplit(layout: PageLayout): number {
+  return Math.max(1, Math.floor(INT8_KEY_GROUPS_PER_SPLIT / (layout.pageTokens / layout.groupSize)))
+}
+
+/**
+ * WGSL of one split of flash-decoding over `int8`-ordered q pages, with 4-way integer dot products.
+ *
+ * A workgroup of `pageTokens` invocations takes (split, KV head, sequence) and up to `pagesPerSplit` pages:
+ * 1. per key group, the query times the key scales (`q·scale`, KIVI's per-channel scales folded in) is
+ *    rounded to int8 with one step `α = max|q·scale| / 127` per query head; key mins become a float bias;
+ * 2. one invocation per token: `dot4I8Packed` of the int8 query with the token's codes (one byte-lane
+ *    mask per code position, no conversion of codes), logit = `α·Σ + bias`, kept in shared memory;
+ * 3. the split's maximum, then `p = exp(logit − max)`, and the weights `p·valueScale` rounded to u8 with one
+ *    step `σ = max / 255` per query head; value mins summed in float (`Σ p·min`);
+ * 4. one invocation per (row word, token quads): `dot4U8Packed` of 4 tokens' codes of a channel (the
+ *    transposed value quads) with their 4 u8 weights, summed exactly in u32;
+ * 5. the output `σ·Σ + Σ p·min`, the max and `Σ p` go to the reduce kernel (as the float32 kernel's).
+ * Error bound: `int8AttentionErrorBound`.
+ *
+ * @example
+ * const code = attentionInt8Wgsl({ layout: pageLayout('q4', 128, 128, 128, 'int8'), qv: 1, logits: false, pagesPerSplit: 8 })
+ */
+export function attentionInt8Wgsl(c: Int8AttentionConstants): string {
+  const L = c.layout
+  if (L.arithmetic !== 'int8' || L.kind === 'f16') {
+    throw new RangeError(
+      `attentionInt8Wgsl: needs a q layout with arithmetic 'int8', got ${L.kind}/${L.arithmetic}`,
+    )
+  }
+  const D = L.headDim
+  const P = L.pageTokens
+  const W = L.rowWords
+  if (P % W !== 0) {
+    throw new RangeError(`attentionInt8Wgsl: ${W} words per row must divide pageTokens ${P}`)
+  }
+  const QV = c.qv
+  const CPW = L.perWord
+  const BPB = CPW / 4
+  const GP = P / L.groupSize
+  const VG = D / L.groupSize
+  const KPS = c.pagesPerSplit
+  const KG = KPS * GP
+  const RN = Math.max(P * (1 + VG), 2 * KG * W)
+  const byteMask = L.bits === 4 ? '0x0F0F0F0Fu' : '0x03030303u'
+  const each = (n: number, f: (i: number) => string, sep = '\n    ') =>
+    Array.from({ length: n }, (_, i) => f(i)).join(sep)
+  const eachV = (f: (v: number) => string) => each(QV, f, ' ')
+  const lanes = ['x', 'y', 'z', 'w']
+  const dot4 = (fn: string, a: string, b: string) =>
+    `vec4<${fn === 'dot4I8Packed' ? 'i32' : 'u32'}>(${lanes.map((x) => `${fn}(${a}, ${b}.${x})`).join(', ')})`
+  const tree = (op: (a: string, b: string) => string, width: number) => /* wgsl */ `
+  workgroupBarrier();
+  for (var st = P / 2u; st > 0u; st >>= 1u) {
+    if (tid < st) {
+      for (var i = 0u; i < ${width * QV}u; i++) {
+        red[tid * ${width * QV}u + i] = ${op(`red[tid * ${width * QV}u + i]`, `red[(tid + st) * ${width * QV}u + i]`)};
+      }
+    }
+    workgroupBarrier();
+  }`
+  const pageBase = (pg: string) => `PT[(b * U.kvHeads + h) * U.maxPages + first + ${pg}] * PAGE_WORDS`
+  const validOf = (pg: string) => `select(0u, min(P, len - (first + ${pg}) * P), ${pg} < np)`
+  const writeLogits = c.logits
+    ? /* wgsl */ `
+      for (var j = 0u; j < qpk; j++) {
+        var x = 0.0;
+        ${eachV((v) => `if (j / 4u == ${v}u) { x = s${v}[j % 4u]; }`)}
+        LOGITS[(b * U.qHeads + h * qpk + j) * U.logitStride + (first + pg) * P + tid] = x;
+      }`
+    : ''
+  return /* wgsl */ `
+struct Params { batch: u32, kvHeads: u32, maxPages: u32, pagesPerSplit: u32,
+                splits: u32, qHeads: u32, logitStride: u32, scale: f32 }
+@group(0) @binding(0) var<uniform> U: Params;
+@group(0) @binding(1) var<storage, read> Q: array<f32>;
+@group(0) @binding(2) var<storage, read> PG: array<u32>;
+@group(0) @binding(3) var<storage, read> PT: array<u32>;
+@group(0) @binding(4) var<storage, read> LEN: array<u32>;
+@group(0) @binding(5) var<storage, read_write> OACC: array<vec4<f32>>;
+@group(0) @binding(6) var<storage, read_write> OML: array<vec4<f32>>;
+@group(0) @binding(7) var<storage, read> PG4: array<vec4<u32>>;
+${c.logits ? '@group(0) @binding(8) var<storage, read_write> LOGITS: array<f32>;' : ''}
+const D: u32 = ${D}u;
+const P: u32 = ${P}u;
+const W: u32 = ${W}u;
+const CPW: u32 = ${CPW}u;
+const BITS: u32 = ${L.bits}u;
+const BPB: u32 = ${BPB}u;
+const BMASK: u32 = ${byteMask};
+const QV: u32 = ${QV}u;
+const GROUP: u32 = ${L.groupSize}u;
+const GP: u32 = ${GP}u;
+const VG: u32 = ${VG}u;
+const KPS: u32 = ${KPS}u;
+const KG: u32 = ${KG}u;
+const LANES: u32 = ${P / W}u;
+const PAGE_WORDS: u32 = ${L.pageWords}u;
+const KW: u32 = ${L.keyWords}u;
+const KS: u32 = ${L.keyScales}u;
+const KM: u32 = ${L.keyMins}u;
+const VW: u32 = ${L.valueWords}u;
+const VS: u32 = ${L.valueScales}u;
+const VM: u32 = ${L.valueMins}u;
+const RN: u32 = ${RN}u;
+const NEG: f32 = -1e30;
+
+var<workgroup> qsh: array<vec4<f32>, ${D * QV}>;
+var<workgroup> qk: array<vec4<u32>, ${KG * W * BPB * QV}>;
+var<workgroup> alpha: array<vec4<f32>, ${KG * QV}>;
+var<workgroup> kbias: array<vec4<f32>, ${KG * QV}>;
+var<workgroup> red: array<vec4<f32>, ${RN * QV}>;
+var<workgroup> sc: array<vec4<f32>, ${KPS * P * QV}>;
+var<workgroup> wq: array<atomic<u32>, ${KPS * (P / 4) * VG * 4 * QV}>;
+var<workgroup> oacc: array<atomic<u32>, ${D * 4 * QV}>;
+
+@compute @workgroup_size(${P})
+fn main(@builtin(local_invocation_index) tid: u32, @builtin(workgroup_id) wg: vec3<u32>) {
+  let split = wg.x; let h = wg.y; let b = wg.z;
+  let qpk = U.qHeads / U.kvHeads;
+  for (var i = tid; i < D * QV; i += P) {
+    let ch = i / QV; let vv = i % QV;
+    var q = vec4<f32>(0.0);
+    for (var e = 0u; e < 4u; e++) {
+      let j = vv * 4u + e;
+      if (j < qpk) { q[e] = Q[(b * U.qHeads + h * qpk + j) * D + ch] * U.scale; }
+    }
+    qsh[i] = q;
+  }
+  for (var i = tid; i < ${KPS * (P / 4) * VG * 4 * QV}u; i += P) { atomicStore(&wq[i], 0u); }
+  for (var i = tid; i < D * 4u * QV; i += P) { atomicStore(&oacc[i], 0u); }
+  let len = LEN[b];
+  let pages = (len + P - 1u) / P;
+  let first = split * U.pagesPerSplit;
+  let np = select(0u, min(pages - first, min(U.pagesPerSplit, KPS)), first < pages);
+  workgroupBarrier();
+
+  // 1. int8 query per key group: partial max |q·scale| and Σ q·min per (group, row word)
+  for (var it = tid; it < KG * W; it += P) {
+    let kg = it / W; let k = it % W; let pg = kg / GP; let g = kg % GP;
+    ${eachV((v) => `var amax${v} = vec4<f32>(0.0); var bsum${v} = vec4<f32>(0.0);`)}
+    if (pg < np) {
+      let base = ${pageBase('pg')};
+      for (var e = 0u; e < CPW; e++) {
+        let ch = k * CPW + e;
+        let s = bitcast<f32>(PG[base + KS + g * D + ch]);
+        let mn = bitcast<f32>(PG[base + KM + g * D + ch]);
+        ${eachV((v) => `amax${v} = max(amax${v}, abs(qsh[ch * QV + ${v}u] * s)); bsum${v} += qsh[ch * QV + ${v}u] * mn;`)}
+      }
+    }
+    ${eachV((v) => `red[it * QV + ${v}u] = amax${v}; red[(KG * W + it) * QV + ${v}u] = bsum${v};`)}
+  }
+  workgroupBarrier();
+  for (var kg = tid; kg < KG; kg += P) {
+    ${eachV((v) => `var a${v} = vec4<f32>(0.0); var s${v} = vec4<f32>(0.0);`)}
+    for (var k = 0u; k < W; k++) {
+      ${eachV((v) => `a${v} = max(a${v}, red[(kg * W + k) * QV + ${v}u]); s${v} += red[(KG * W + kg * W + k) * QV + ${v}u];`)}
+    }
+    ${eachV((v) => `alpha[kg * QV + ${v}u] = select(a${v} / 127.0, vec4<f32>(1.0), a${v} == vec4<f32>(0.0)); kbias[kg * QV + ${v}u] = s${v};`)}
+  }
+  workgroupBarrier();
+  for (var it = tid; it < KG * W; it += P) {
+    let kg = it / W; let k = it % W; let pg = kg / GP; let g = kg % GP;
+    if (pg < np) {
+      let base = ${pageBase('pg')};
+      ${each(
+        CPW,
+        (e) =>
+          `let s${e} = bitcast<f32>(PG[base + KS + g * D + k * CPW + ${e}u]); ${eachV(
+            (v) =>
+              `let q${e}_${v} = vec4<i32>(clamp(round(qsh[(k * CPW + ${e}u) * QV + ${v}u] * s${e} / alpha[kg * QV + ${v}u]), vec4<f32>(-127.0), vec4<f32>(127.0)));`,
+          )}`,
+      )}
+      ${each(BPB, (j) =>
+        eachV(
+          (v) =>
+            `qk[(it * BPB + ${j}u) * QV + ${v}u] = vec4<u32>(${lanes
+              .map(
+                (x) =>
+                  `pack4xI8(vec4<i32>(${[0, 1, 2, 3].map((byte) => `q${byte * BPB + j}_${v}.${x}`).join(', ')}))`,
+              )
+              .join(', ')});`,
+        ),
+      )}
+    }
+  }
+  workgroupBarrier();
+
+  // 2. logits, one token per invocation
+  ${eachV((v) => `var mloc${v} = vec4<f32>(NEG);`)}
+  for (var pg = 0u; pg < KPS; pg++) {
+    ${eachV((v) => `var s${v} = vec4<f32>(NEG);`)}
+    if (tid < ${validOf('pg')}) {
+      let base = ${pageBase('pg')};
+      let kg = pg * GP + tid / GROUP;
+      ${eachV((v) => `var acc${v} = vec4<i32>(0);`)}
+      ${each(W / 4, (k4) => `let x${k4} = PG4[(base + KW) / 4u + ${k4}u * P + tid];`)}
+      ${each(W / 4, (k4) =>
+        each(4, (m) =>
+          each(BPB, (j) => {
+            const k = k4 * 4 + m
+            return `{ let bw = (x${k4}.${lanes[m]} >> ${j * L.bits}u) & BMASK; ${eachV(
+              (v) =>
+                `acc${v} += ${dot4('dot4I8Packed', 'bw', `qk[((kg * W + ${k}u) * BPB + ${j}u) * QV + ${v}u]`)};`,
+            )} }`
+          }),
+        ),
+      )}
+      ${eachV((v) => `s${v} = alpha[kg * QV + ${v}u] * vec4<f32>(acc${v}) + kbias[kg * QV + ${v}u];`)}${writeLogits}
+    }
+    ${eachV((v) => `sc[(pg * P + tid) * QV + ${v}u] = s${v}; mloc${v} = max(mloc${v}, s${v});`)}
+  }
+  ${eachV((v) => `red[tid * QV + ${v}u] = mloc${v};`)}${tree((a, b) => `max(${a}, ${b})`, 1)}
+  ${eachV((v) => `let mx${v} = red[${v}u];`)}
+  workgroupBarrier();
+
+  // 3. weights p·valueScale: their maximum gives the u8 step; Σ p and Σ p·valueMin in float
+  ${eachV((v) => `var l${v} = vec4<f32>(0.0); var wmax${v} = vec4<f32>(0.0);`)}
+  ${each(VG, (g) => eachV((v) => `var mt${g}_${v} = vec4<f32>(0.0);`))}
+  for (var pg = 0u; pg < KPS; pg++) {
+    if (tid < ${validOf('pg')}) {
+      let base = ${pageBase('pg')};
+      ${eachV((v) => `let p${v} = exp(sc[(pg * P + tid) * QV + ${v}u] - mx${v}); l${v} += p${v};`)}
+      ${each(
+        VG,
+        (
+          g,
+        ) => `{ let vs = bitcast<f32>(PG[base + VS + tid * VG + ${g}u]); let vm = bitcast<f32>(PG[base + VM + tid * VG + ${g}u]);
+        ${eachV((v) => `wmax${v} = max(wmax${v}, p${v} * vs); mt${g}_${v} += p${v} * vm;`)} }`,
+      )}
+    }
+  }
+  ${eachV((v) => `red[tid * QV + ${v}u] = wmax${v};`)}${tree((a, b) => `max(${a}, ${b})`, 1)}
+  ${eachV((v) => `let sigma${v} = select(red[${v}u] / 255.0, vec4<f32>(1.0), red[${v}u] == vec4<f32>(0.0));`)}
+  workgroupBarrier();
+  for (var pg = 0u; pg < KPS; pg++) {
+    if (tid < ${validOf('pg')}) {
+      let base = ${pageBase('pg')};
+      let shift = 8u * (tid % 4u);
+      ${eachV((v) => `let p${v} = exp(sc[(pg * P + tid) * QV + ${v}u] - mx${v});`)}
+      for (var g = 0u; g < VG; g++) {
+        let vs = bitcast<f32>(PG[base + VS + tid * VG + g]);
+        let slot = ((pg * (P / 4u) + tid / 4u) * VG + g) * 4u * QV;
+        ${eachV(
+          (v) =>
+            `{ let w = vec4<u32>(min(round(p${v} * vs / sigma${v}), vec4<f32>(255.0))) << vec4<u32>(shift);
+        ${each(4, (x) => `atomicOr(&wq[slot + ${4 * v + x}u], w.${lanes[x]});`, ' ')} }`,
+        )}
+      }
+    }
+  }
+  workgroupBarrier();
+
+  // 4. values: one invocation per (row word, lane of token quads), exact u32 sums of u8 weight × code
+  let k = tid % W;
+  let lane = tid / W;
+  let vgk = (k * CPW) / GROUP;
+  ${each(CPW, (e) => eachV((v) => `var a${e}_${v} = vec4<u32>(0u);`))}
+  for (var pg = 0u; pg < KPS; pg++) {
+    let quads = (${validOf('pg')} + 3u) / 4u;
+    if (lane < quads) {
+      let base = ${pageBase('pg')};
+      for (var qd = lane; qd < quads; qd += LANES) {
+        let x = PG4[(base + VW) / 4u + qd * W + k];
+        let wb = ((pg * (P / 4u) + qd) * VG + vgk) * 4u * QV;
+        ${eachV((v) => `let wv${v} = vec4<u32>(${each(4, (x) => `atomicLoad(&wq[wb + ${4 * v + x}u])`, ', ')});`)}
+        ${each(4, (m) =>
+          each(BPB, (j) => {
+            const e = m * BPB + j
+            return `{ let bw = (x.${lanes[m]} >> ${j * L.bits}u) & BMASK; ${eachV((v) => `a${e}_${v} += ${dot4('dot4U8Packed', 'bw', `wv${v}`)};`)} }`
+          }),
+        )}
+      }
+    }
+  }
+  ${each(CPW, (e) =>
+    eachV((v) =>
+      each(
+        4,
+        (x) => `atomicAdd(&oacc[(k * CPW + ${e}u) * 4u * QV + ${4 * v + x}u], a${e}_${v}.${lanes[x]});`,
+        ' ',
+      ),
+    ),
+  )}
+  workgroupBarrier();
+  ${eachV((v) => `red[(tid * (1u + VG)) * QV + ${v}u] = l${v};`)}
+  ${each(VG, (g) => eachV((v) => `red[(tid * (1u + VG) + ${1 + g}u) * QV + ${v}u] = mt${g}_${v};`))}${tree((a, b) => `${a} + ${b}`, 1 + VG)}
+  let o = (b * U.kvHeads + h) * U.splits + split;
+  for (var i = tid; i < D * QV; i += P) {
+    let d = i / QV; let v = i % QV;
+    let sum = vec4<f32>(vec4<u32>(${each(4, (x) => `atomicLoad(&oacc[d * 4u * QV + v * 4u + ${x}u])`, ', ')}));
+    var sg = vec4<f32>(0.0);
+    ${eachV((v) => `if (v == ${v}u) { sg = sigma${v}; }`)}
+    OACC[o * D * QV + i] = sg * sum + red[(1u + d / GROUP) * QV + v];
+  }
+  if (tid == 0u) {
+    ${eachV((v) => `OML[(o * 2u) * QV + ${v}u] = mx${v}; OML[(o * 2u + 1u) * QV + ${v}u] = red[${v}u];`)}
+  }
+}
+`
+}

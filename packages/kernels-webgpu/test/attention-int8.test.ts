@@ -1,0 +1,214 @@
+import fc from 'fast-check'
+import { describe, expect, test } from 'vitest'
+import {
+  type CacheKind,
+  createDecodeAttention,
+  decodeAttentionReference,
+  decodePage,
+  encodePage,
+  int8AttentionErrorBound,
+  type PageLayout,
+  pageLayout,
+  readValueWords,
+} from '../src/index.js'
+import { lcgFloats, testContext } from './gpu-context.js'
+
+const ctx = await testContext()
+
+/** One KV head's pages (as the cache encodes them) and the keys and values they decode to. */
+function pagesOf(
+  layout: PageLayout,
+  keys: Float32Array,
+  values: Float32Array,
+  tokens: number,
+  heads: number,
+  h: number,
+) {
+  const D = layout.headDim
+  const P = layout.pageTokens
+  const pages: Uint32Array[] = []
+  const k = new Float32Array(tokens * D)
+  const v = new Float32Array(tokens * D)
+  for (let p0 = 0; p0 < tokens; p0 += P) {
+    const n = Math.min(P, tokens - p0)
+    const kb = new Float32Array(n * D)
+    const vb = new Float32Array(n * D)
+    for (let t = 0; t < n; t++) {
+      kb.set(keys.subarray(((p0 + t) * heads + h) * D, ((p0 + t) * heads + h + 1) * D), t * D)
+      vb.set(values.subarray(((p0 + t) * heads + h) * D, ((p0 + t) * heads + h + 1) * D), t * D)
+    }
+    const page = new Uint32Array(layout.pageWords)
+    encodePage(layout, kb, vb, n, page)
+    pages.push(page)
+    const back = decodePage(layout, page, n)
+    k.set(back.keys, p0 * D)
+    v.set(back.values, p0 * D)
+  }
+  return { pages, k, v }
+}
+
+describe('int8 page order', () => {
+  test('property: encodePage then decodePage gives the same numbers in both orders', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom<CacheKind>('q4', 'q2'),
+        fc.integer({ min: 1, max: 64 }),
+        fc.integer({ min: 0, max: 1 << 20 }),
+        (kind, tokens, seed) => {
+          const D = 64
+          const keys = lcgFloats(tokens * D, seed, 3)
+          const values = lcgFloats(tokens * D, seed + 1)
+          const out: Array<{ keys: Float32Array; values: Float32Array }> = []
+          for (const arithmetic of ['float32', 'int8'] as const) {
+            const layout = pageLayout(kind, D, 64, 32, arithmetic)
+            const page = new Uint32Array(layout.pageWords)
+            encodePage(layout, keys, values, tokens, page)
+            out.push(decodePage(layout, page, tokens))
+            const plain = pageLayout(kind, D, 64, 32)
+            const again = new Uint32Array(plain.pageWords)
+            encodePage(plain, keys, values, tokens, again)
+            expect(readValueWords(layout, page, tokens)).toEqual(readValueWords(plain, again, tokens))
+          }
+          expect(out[1]!.keys).toEqual(out[0]!.keys)
+          expect(out[1]!.values).toEqual(out[0]!.values)
+        },
+      ),
+      { numRuns: 40 },
+    )
+  })
+
+  test('layouts the int8 kernel cannot read are refused by name', () => {
+    expect(() => pageLayout('f16', 64, 32, 32, 'int8')).toThrow(/needs a q kind/)
+    expect(() => pageLayout('q4', 16, 32, 16, 'int8')).toThrow(/multiple of 4/)
+    expect(() => pageLayout('q4', 64, 32, 32, 'fast' as never)).toThrow(/arithmetic must be/)
+  })
+})
+
+describe.skipIf(!ctx)('int8 fused decode attention against exact attention and its error bound', () => {
+  const cases: Array<{
+    kind: CacheKind
+    qpk: number
+    lengths: number[]
+    target: number
+    group: number
+    weights: boolean
+  }> = [
+    { kind: 'q4', qpk: 4, lengths: [70, 33], target: 8, group: 32, weights: true },
+    { kind: 'q4', qpk: 4, lengths: [130, 1], target: 1000, group: 16, weights: false },
+    { kind: 'q2', qpk: 3, lengths: [97, 64], target: 2, group: 32, weights: false },
+    { kind: 'q4', qpk: 6, lengths: [17], target: 4, group: 32, weights: false },
+    { kind: 'q2', qpk: 1, lengths: [200], target: 1, group: 16, weights: true },
+  ]
+  for (const { kind, qpk, lengths, target, group, weights } of cases) {
+    test(`${kind}, ${qpk} query heads per KV head, lengths ${lengths.join('/')}, group ${group}, target ${target}`, async () => {
+      const D = 64
+      const H = 2
+      const batch = lengths.length
+      const attn = createDecodeAttention(ctx!, {
+        headDim: D,
+        kvHeads: H,
+        queryHeadsPerKv: qpk,
+        kind,
+        groupSize: group,
+        pageTokens: 32,
+        batch,
+        maxTokens: 256,
+        targetWorkgroups: target,
+        arithmetic: 'int8',
+      })
+      const kv = lengths.map((n, b) => ({
+        keys: lcgFloats(n * H * D, 11 + b, 2),
+        values: lcgFloats(n * H * D, 23 + b),
+      }))
+      kv.forEach(({ keys, values }, b) => {
+        const cut = Math.min(lengths[b]!, 5) * H * D
+        attn.append(b, keys.subarray(0, cut), values.subarray(0, cut))
+        attn.append(b, keys.subarray(cut), values.subarray(cut))
+      })
+      const query = lcgFloats(batch * H * qpk * D, 5, 1.5)
+      const result = await attn.run(query, { weights })
+      let worst = 0
+      for (let b = 0; b < batch; b++) {
+        for (let h = 0; h < H; h++) {
+          const { pages, k, v } = pagesOf(attn.layout, kv[b]!.keys, kv[b]!.values, lengths[b]!, H, h)
+          const q = query.subarray((b * H + h) * qpk * D, (b * H + h + 1) * qpk * D)
+          const ref = decodeAttentionReference(q, k, v, lengths[b]!, {
+            headDim: D,
+            kvHeads: 1,
+            queryHeadsPerKv: qpk,
+          })
+          const bound = int8AttentionErrorBound(attn.layout, pages, lengths[b]!, q, 1 / Math.sqrt(D))
+          for (let j = 0; j < qpk; j++) {
+            const row = ((b * H + h) * qpk + j) * D
+            let err = 0
+            for (let d = 0; d < D; d++)
+              err = Math.max(err, Math.abs(result.output[row + d]! - ref.output[j * D + d]!))
+            expect(err).toBeLessThanOrEqual(bound[j]!)
+            worst = Math.max(worst, err / bound[j]!)
+          }
+          if (weights) {
+            const w = result.weights![b]!
+            for (let j = 0; j < qpk; j++) {
+              let sum = 0
+              for (let t = 0; t < lengths[b]!; t++) sum += w[(h * qpk + j) * lengths[b]! + t]!
+              expect(sum).toBeCloseTo(1, 4)
+            }
+          }
+        }
+      }
+      console.log('worst err/bound', worst)
+      expect(worst).toBeGreaterThan(0)
+      attn.destroy()
+    }, 300_000)
+  }
+
+  test('property: any length and magnitudes stay within the bound', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom<CacheKind>('q4', 'q2'),
+        fc.integer({ min: 1, max: 4 }),
+        fc.integer({ min: 1, max: 150 }),
+        fc.integer({ min: 0, max: 1 << 20 }),
+        fc.constantFrom(1, 1e-20, 1e3),
+        fc.constantFrom(1, 1e-20, 8),
+        async (kind, qpk, n, seed, magnitude, keyScale) => {
+          const D = 32
+          const attn = createDecodeAttention(ctx!, {
+            headDim: kind === 'q2' ? 64 : D,
+            kvHeads: 1,
+            queryHeadsPerKv: qpk,
+            kind,
+            groupSize: 16,
+            pageTokens: 32,
+            maxTokens: 256,
+            targetWorkgroups: 2,
+            arithmetic: 'int8',
+          })
+          const dim = attn.layout.headDim
+          attn.append(0, lcgFloats(40 * dim, seed + 7), lcgFloats(40 * dim, seed + 8))
+          attn.reset(0)
+          const keys = lcgFloats(n * dim, seed, keyScale)
+          const values = lcgFloats(n * dim, seed + 1, magnitude)
+          if (n > 3) keys.fill(0.5, dim, 3 * dim)
+          attn.append(0, keys, values)
+          const query = lcgFloats(qpk * dim, seed + 2)
+          const { output } = await attn.run(query)
+          const { pages, k, v } = pagesOf(attn.layout, keys, values, n, 1, 0)
+          const ref = decodeAttentionReference(query, k, v, n, {
+            headDim: dim,
+            kvHeads: 1,
+            queryHeadsPerKv: qpk,
+          })
+          const bound = int8AttentionErrorBound(attn.layout, pages, n, query, 1 / Math.sqrt(dim))
+          for (let j = 0; j < qpk; j++) {
+            for (let d = 0; d < dim; d++) {
+              expect(Math.abs(output[j * dim + d]! - ref.output[j * dim + d]!)).toBeLessThanOrEqual(bound[j]!)
+            }
+          }
+          attn.destroy()
+        },
+      ),
+      { numRuns: 8 },
+    )
+  }, 120_000)
+})
