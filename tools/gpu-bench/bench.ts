@@ -5,16 +5,21 @@
  */
 import {
   type AttentionArithmetic,
+  attentionInt8Wgsl,
   type CacheKind,
   createDecodeAttention,
   decodeAttentionReference,
   decodePage,
+  getPipeline,
+  int8PagesPerSplit,
   type KvGpuContext,
+  pageLayout,
   requestDevice,
   storageBuffer,
   uploadBuffer,
 } from '../../packages/kernels-webgpu/src/index.js'
 import { encodeFill } from './fill.js'
+import { microbench } from './micro.js'
 
 const lengths = (process.argv[2] ?? '8192,32768,131072').split(',').map(Number)
 const BATCH = Number(process.argv[3] ?? 16)
@@ -90,6 +95,7 @@ async function bench(
   target: number,
   groupSize: number,
   arithmetic: AttentionArithmetic,
+  maxPagesPerSplit: number | undefined,
 ) {
   const device = ctx.device
   const limit = Math.min(device.limits.maxStorageBufferBindingSize, device.limits.maxBufferSize)
@@ -121,6 +127,7 @@ async function bench(
       maxTokens: tokens,
       targetWorkgroups: Math.max(1, Math.round((target * batch) / BATCH)),
       arithmetic,
+      ...(maxPagesPerSplit === undefined ? {} : { maxPagesPerSplit }),
       subgroups: process.env.BENCH_SUBGROUPS === '1',
     })
     await attn.prepare()
@@ -153,6 +160,7 @@ async function bench(
     pageTokens,
     groupSize: kind === 'f16' ? null : groupSize,
     arithmetic,
+    maxPagesPerSplit: maxPagesPerSplit ?? null,
     shards: shards.length,
     splits: shards[0]!.splitPlan().splits,
     subgroups: shards[0]!.subgroupReductions,
@@ -162,6 +170,20 @@ async function bench(
   })
   for (const b of [...q, ...out, ...lse]) b.destroy()
   for (const a of shards) a.destroy()
+}
+
+/**
+ * Replaces the int8 q4 g128 kernel by a variant with one part switched off, to see what it costs (the
+ * pipeline cache is filled first under the key the attention uses). Results are then meaningless.
+ */
+function ablate(ctx: KvGpuContext, what: string): void {
+  const layout = pageLayout('q4', D, 128, 128, 'int8')
+  let code = attentionInt8Wgsl({ layout, qv: 1, logits: false, pagesPerSplit: int8PagesPerSplit(layout) })
+  if (what.includes('dotK'))
+    code = code.replaceAll(/dot4I8Packed\(([^,]+), ([^)]+)\)/g, 'bitcast<i32>($1 ^ $2)')
+  if (what.includes('dotV')) code = code.replaceAll(/dot4U8Packed\(([^,]+), ([^)]+)\)/g, '($1 ^ $2)')
+  getPipeline(ctx.device, `attn:q4:int8:d${D}:p128:g128:qv1:lfalse`, () => code)
+  print({ ablate: what })
 }
 
 const ctx = await requestDevice({ powerPreference: 'high-performance' })
@@ -174,31 +196,34 @@ print({
   maxBufferSize: l.maxBufferSize,
   maxWorkgroupStorage: l.maxComputeWorkgroupStorageSize,
 })
+if (process.env.BENCH_MICRO === '1') await microbench(ctx, print)
+if (process.env.BENCH_ABLATE) ablate(ctx, process.env.BENCH_ABLATE)
 for (const kind of ['f16', 'q4', 'q2'] as const)
   print({ check: kind, maxAbsErr: await check(ctx, kind, 'float32') })
 for (const kind of ['q4', 'q2'] as const)
   print({ check: `${kind}-int8`, maxAbsErr: await check(ctx, kind, 'int8') })
-// page tokens : target workgroups : group size : arithmetic
+// page tokens : target workgroups : group size : arithmetic [: int8 max pages per split]
 const variants = (
   process.env.BENCH_VARIANTS ?? '128:4096:128:float32,128:4096:32:float32,128:4096:128:int8,128:4096:32:int8'
 )
   .split(',')
   .map((s) => {
-    const [page, target, group, arithmetic] = s.split(':')
+    const [page, target, group, arithmetic, pps] = s.split(':')
     return [
       Number(page),
       Number(target),
       Number(group),
       (arithmetic ?? 'float32') as AttentionArithmetic,
+      pps === undefined ? undefined : Number(pps),
     ] as const
   })
 const kinds = (process.env.BENCH_KINDS ?? 'f16,q4,q2').split(',') as CacheKind[]
 for (const tokens of lengths) {
   for (const kind of kinds) {
-    for (const [pageTokens, target, groupSize, arithmetic] of variants) {
+    for (const [pageTokens, target, groupSize, arithmetic, pps] of variants) {
       if (kind === 'f16' && (groupSize !== variants[0]![2] || arithmetic !== 'float32')) continue
       try {
-        await bench(ctx, kind, tokens, pageTokens, target, groupSize, arithmetic)
+        await bench(ctx, kind, tokens, pageTokens, target, groupSize, arithmetic, pps)
       } catch (error) {
         print({ kind, tokens, pageTokens, target, arithmetic, error: String(error) })
       }

@@ -65,6 +65,8 @@ export function attentionInt8Wgsl(c: Int8AttentionConstants): string {
   const KPS = c.pagesPerSplit
   const KG = KPS * GP
   const RN = Math.max(P * (1 + VG), 2 * KG * W)
+  /** Token quads of a page per invocation in the value pass. */
+  const NQ = W / 4
   const byteMask = L.bits === 4 ? '0x0F0F0F0Fu' : '0x03030303u'
   const each = (n: number, f: (i: number) => string, sep = '\n    ') =>
     Array.from({ length: n }, (_, i) => f(i)).join(sep)
@@ -82,7 +84,6 @@ export function attentionInt8Wgsl(c: Int8AttentionConstants): string {
     }
     workgroupBarrier();
   }`
-  const pageBase = (pg: string) => `PT[(b * U.kvHeads + h) * U.maxPages + first + ${pg}] * PAGE_WORDS`
   const validOf = (pg: string) => `select(0u, min(P, len - (first + ${pg}) * P), ${pg} < np)`
   const writeLogits = c.logits
     ? /* wgsl */ `
@@ -134,6 +135,8 @@ var<workgroup> alpha: array<vec4<f32>, ${KG * QV}>;
 var<workgroup> kbias: array<vec4<f32>, ${KG * QV}>;
 var<workgroup> red: array<vec4<f32>, ${RN * QV}>;
 var<workgroup> sc: array<vec4<f32>, ${KPS * P * QV}>;
+var<workgroup> vsm: array<vec2<f32>, ${KPS * P * VG}>;
+var<workgroup> pbase: array<u32, ${KPS}>;
 var<workgroup> wq: array<atomic<u32>, ${KPS * (P / 4) * VG * 4 * QV}>;
 var<workgroup> oacc: array<atomic<u32>, ${D * 4 * QV}>;
 
@@ -156,6 +159,7 @@ fn main(@builtin(local_invocation_index) tid: u32, @builtin(workgroup_id) wg: ve
   let pages = (len + P - 1u) / P;
   let first = split * U.pagesPerSplit;
   let np = select(0u, min(pages - first, min(U.pagesPerSplit, KPS)), first < pages);
+  if (tid < KPS) { pbase[tid] = select(0u, PT[(b * U.kvHeads + h) * U.maxPages + first + tid] * PAGE_WORDS, tid < np); }
   workgroupBarrier();
 
   // 1. int8 query per key group: partial max |q·scale| and Σ q·min per (group, row word)
@@ -163,13 +167,9 @@ fn main(@builtin(local_invocation_index) tid: u32, @builtin(workgroup_id) wg: ve
     let kg = it / W; let k = it % W; let pg = kg / GP; let g = kg % GP;
     ${eachV((v) => `var amax${v} = vec4<f32>(0.0); var bsum${v} = vec4<f32>(0.0);`)}
     if (pg < np) {
-      let base = ${pageBase('pg')};
-      for (var e = 0u; e < CPW; e++) {
-        let ch = k * CPW + e;
-        let s = bitcast<f32>(PG[base + KS + g * D + ch]);
-        let mn = bitcast<f32>(PG[base + KM + g * D + ch]);
-        ${eachV((v) => `amax${v} = max(amax${v}, abs(qsh[ch * QV + ${v}u] * s)); bsum${v} += qsh[ch * QV + ${v}u] * mn;`)}
-      }
+      let base = pbase[pg];
+      ${each(CPW, (e) => `let s${e} = bitcast<f32>(PG[base + KS + g * D + k * CPW + ${e}u]); let mn${e} = bitcast<f32>(PG[base + KM + g * D + k * CPW + ${e}u]);`)}
+      ${each(CPW, (e) => eachV((v) => `amax${v} = max(amax${v}, abs(qsh[(k * CPW + ${e}u) * QV + ${v}u] * s${e})); bsum${v} += qsh[(k * CPW + ${e}u) * QV + ${v}u] * mn${e};`))}
     }
     ${eachV((v) => `red[it * QV + ${v}u] = amax${v}; red[(KG * W + it) * QV + ${v}u] = bsum${v};`)}
   }
@@ -185,7 +185,7 @@ fn main(@builtin(local_invocation_index) tid: u32, @builtin(workgroup_id) wg: ve
   for (var it = tid; it < KG * W; it += P) {
     let kg = it / W; let k = it % W; let pg = kg / GP; let g = kg % GP;
     if (pg < np) {
-      let base = ${pageBase('pg')};
+      let base = pbase[pg];
       ${each(
         CPW,
         (e) =>
@@ -209,22 +209,33 @@ fn main(@builtin(local_invocation_index) tid: u32, @builtin(workgroup_id) wg: ve
   }
   workgroupBarrier();
 
-  // 2. logits, one token per invocation
+  // 2. logits, one token per invocation; the next page's key words are loaded before this page's sums
   ${eachV((v) => `var mloc${v} = vec4<f32>(NEG);`)}
+  ${each(W / 4, (k4) => `var x${k4} = vec4<u32>(0u);`)}
+  if (tid < ${validOf('0u')}) {
+    ${each(W / 4, (k4) => `x${k4} = PG4[(pbase[0] + KW) / 4u + ${k4}u * P + tid];`)}
+  }
   for (var pg = 0u; pg < KPS; pg++) {
+    let valid = ${validOf('pg')};
+    ${each(W / 4, (k4) => `var y${k4} = vec4<u32>(0u);`)}
+    if (pg + 1u < KPS && tid < ${validOf('(pg + 1u)')}) {
+      ${each(W / 4, (k4) => `y${k4} = PG4[(pbase[pg + 1u] + KW) / 4u + ${k4}u * P + tid];`)}
+    }
     ${eachV((v) => `var s${v} = vec4<f32>(NEG);`)}
-    if (tid < ${validOf('pg')}) {
-      let base = ${pageBase('pg')};
+    if (tid < valid) {
+      let base = pbase[pg];
+      for (var g = 0u; g < VG; g++) {
+        vsm[(pg * P + tid) * VG + g] = vec2<f32>(bitcast<f32>(PG[base + VS + tid * VG + g]), bitcast<f32>(PG[base + VM + tid * VG + g]));
+      }
       let kg = pg * GP + tid / GROUP;
       ${eachV((v) => `var acc${v} = vec4<i32>(0);`)}
-      ${each(W / 4, (k4) => `let x${k4} = PG4[(base + KW) / 4u + ${k4}u * P + tid];`)}
       ${each(W / 4, (k4) =>
         each(4, (m) =>
           each(BPB, (j) => {
             const k = k4 * 4 + m
             return `{ let bw = (x${k4}.${lanes[m]} >> ${j * L.bits}u) & BMASK; ${eachV(
               (v) =>
-                `acc${v} += ${dot4('dot4I8Packed', 'bw', `qk[((kg * W + ${k}u) * BPB + ${j}u) * QV + ${v}u]`)};`,
+                `let qq${v} = qk[((kg * W + ${k}u) * BPB + ${j}u) * QV + ${v}u]; acc${v} += ${dot4('dot4I8Packed', 'bw', `qq${v}`)};`,
             )} }`
           }),
         ),
@@ -232,6 +243,7 @@ fn main(@builtin(local_invocation_index) tid: u32, @builtin(workgroup_id) wg: ve
       ${eachV((v) => `s${v} = alpha[kg * QV + ${v}u] * vec4<f32>(acc${v}) + kbias[kg * QV + ${v}u];`)}${writeLogits}
     }
     ${eachV((v) => `sc[(pg * P + tid) * QV + ${v}u] = s${v}; mloc${v} = max(mloc${v}, s${v});`)}
+    ${each(W / 4, (k4) => `x${k4} = y${k4};`)}
   }
   ${eachV((v) => `red[tid * QV + ${v}u] = mloc${v};`)}${tree((a, b) => `max(${a}, ${b})`, 1)}
   ${eachV((v) => `let mx${v} = red[${v}u];`)}
@@ -242,14 +254,11 @@ fn main(@builtin(local_invocation_index) tid: u32, @builtin(workgroup_id) wg: ve
   ${each(VG, (g) => eachV((v) => `var mt${g}_${v} = vec4<f32>(0.0);`))}
   for (var pg = 0u; pg < KPS; pg++) {
     if (tid < ${validOf('pg')}) {
-      let base = ${pageBase('pg')};
       ${eachV((v) => `let p${v} = exp(sc[(pg * P + tid) * QV + ${v}u] - mx${v}); l${v} += p${v};`)}
       ${each(
         VG,
-        (
-          g,
-        ) => `{ let vs = bitcast<f32>(PG[base + VS + tid * VG + ${g}u]); let vm = bitcast<f32>(PG[base + VM + tid * VG + ${g}u]);
-        ${eachV((v) => `wmax${v} = max(wmax${v}, p${v} * vs); mt${g}_${v} += p${v} * vm;`)} }`,
+        (g) => `{ let sm = vsm[(pg * P + tid) * VG + ${g}u];
+        ${eachV((v) => `wmax${v} = max(wmax${v}, p${v} * sm.x); mt${g}_${v} += p${v} * sm.y;`)} }`,
       )}
     }
   }
@@ -258,11 +267,10 @@ fn main(@builtin(local_invocation_index) tid: u32, @builtin(workgroup_id) wg: ve
   workgroupBarrier();
   for (var pg = 0u; pg < KPS; pg++) {
     if (tid < ${validOf('pg')}) {
-      let base = ${pageBase('pg')};
       let shift = 8u * (tid % 4u);
       ${eachV((v) => `let p${v} = exp(sc[(pg * P + tid) * QV + ${v}u] - mx${v});`)}
       for (var g = 0u; g < VG; g++) {
-        let vs = bitcast<f32>(PG[base + VS + tid * VG + g]);
+        let vs = vsm[(pg * P + tid) * VG + g].x;
         let slot = ((pg * (P / 4u) + tid / 4u) * VG + g) * 4u * QV;
         ${eachV(
           (v) =>
@@ -274,27 +282,38 @@ fn main(@builtin(local_invocation_index) tid: u32, @builtin(workgroup_id) wg: ve
   }
   workgroupBarrier();
 
-  // 4. values: one invocation per (row word, lane of token quads), exact u32 sums of u8 weight × code
+  // 4. values: one invocation per (row word, lane of token quads), exact u32 sums of u8 weight × code;
+  // all of a page's quads of an invocation are loaded at once, the next page's before this page's sums
   let k = tid % W;
   let lane = tid / W;
   let vgk = (k * CPW) / GROUP;
   ${each(CPW, (e) => eachV((v) => `var a${e}_${v} = vec4<u32>(0u);`))}
+  ${each(NQ, (i) => `var z${i} = vec4<u32>(0u);`)}
+  {
+    let quads = (${validOf('0u')} + 3u) / 4u;
+    ${each(NQ, (i) => `if (lane + ${i}u * LANES < quads) { z${i} = PG4[(pbase[0] + VW) / 4u + (lane + ${i}u * LANES) * W + k]; }`)}
+  }
   for (var pg = 0u; pg < KPS; pg++) {
     let quads = (${validOf('pg')} + 3u) / 4u;
-    if (lane < quads) {
-      let base = ${pageBase('pg')};
-      for (var qd = lane; qd < quads; qd += LANES) {
-        let x = PG4[(base + VW) / 4u + qd * W + k];
-        let wb = ((pg * (P / 4u) + qd) * VG + vgk) * 4u * QV;
-        ${eachV((v) => `let wv${v} = vec4<u32>(${each(4, (x) => `atomicLoad(&wq[wb + ${4 * v + x}u])`, ', ')});`)}
-        ${each(4, (m) =>
-          each(BPB, (j) => {
-            const e = m * BPB + j
-            return `{ let bw = (x.${lanes[m]} >> ${j * L.bits}u) & BMASK; ${eachV((v) => `a${e}_${v} += ${dot4('dot4U8Packed', 'bw', `wv${v}`)};`)} }`
-          }),
-        )}
-      }
+    ${each(NQ, (i) => `var n${i} = vec4<u32>(0u);`)}
+    if (pg + 1u < KPS) {
+      let nextQuads = (${validOf('(pg + 1u)')} + 3u) / 4u;
+      ${each(NQ, (i) => `if (lane + ${i}u * LANES < nextQuads) { n${i} = PG4[(pbase[pg + 1u] + VW) / 4u + (lane + ${i}u * LANES) * W + k]; }`)}
     }
+    ${each(
+      NQ,
+      (i) => `if (lane + ${i}u * LANES < quads) {
+      let wb = ((pg * (P / 4u) + lane + ${i}u * LANES) * VG + vgk) * 4u * QV;
+      ${eachV((v) => `let wv${v} = vec4<u32>(${each(4, (x) => `atomicLoad(&wq[wb + ${4 * v + x}u])`, ', ')});`)}
+      ${each(4, (m) =>
+        each(BPB, (j) => {
+          const e = m * BPB + j
+          return `{ let bw = (z${i}.${lanes[m]} >> ${j * L.bits}u) & BMASK; ${eachV((v) => `a${e}_${v} += ${dot4('dot4U8Packed', 'bw', `wv${v}`)};`)} }`
+        }),
+      )}
+    }`,
+    )}
+    ${each(NQ, (i) => `z${i} = n${i};`)}
   }
   ${each(CPW, (e) =>
     eachV((v) =>

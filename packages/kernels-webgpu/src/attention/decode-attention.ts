@@ -47,6 +47,11 @@ export interface DecodeAttentionOptions {
    * `int8AttentionErrorBound`. The pages are ordered for the chosen kernel.
    */
   readonly arithmetic?: AttentionArithmetic
+  /**
+   * `int8` only: most pages a workgroup takes (compiled in; shared memory grows with it). Default
+   * `int8PagesPerSplit(layout)`, 8 key groups.
+   */
+  readonly maxPagesPerSplit?: number
 }
 
 /** Output of {@link DecodeAttention.run}. */
@@ -91,9 +96,18 @@ export class DecodeAttention extends PagedKV {
         `createDecodeAttention: queryHeadsPerKv must be an integer in 1..16, got ${options.queryHeadsPerKv}`,
       )
     }
+    const mps = options.maxPagesPerSplit
+    if (mps !== undefined && (!Number.isInteger(mps) || mps < 1 || mps > 64)) {
+      throw new RangeError(`createDecodeAttention: maxPagesPerSplit must be an integer in 1..64, got ${mps}`)
+    }
     if (!Number.isFinite(this.scale) || this.scale <= 0) {
       throw new RangeError(`createDecodeAttention: scale must be a positive finite number, got ${this.scale}`)
     }
+  }
+
+  /** Most pages per workgroup of the `int8` kernel. */
+  private get int8Pages(): number {
+    return this.options.maxPagesPerSplit ?? int8PagesPerSplit(this.layout)
   }
 
   /** Whether the `int8` kernel reads this cache. */
@@ -129,7 +143,7 @@ export class DecodeAttention extends PagedKV {
   splitPlan(): { pagesPerSplit: number; splits: number } {
     const pages = Math.max(1, Math.ceil(Math.max(...this.lengths) / this.layout.pageTokens))
     const wanted = Math.max(1, Math.ceil((pages * this.batch * this.options.kvHeads) / this.target))
-    const perSplit = this.int8 ? Math.min(wanted, int8PagesPerSplit(this.layout)) : wanted
+    const perSplit = this.int8 ? Math.min(wanted, this.int8Pages) : wanted
     return { pagesPerSplit: perSplit, splits: Math.ceil(pages / perSplit) }
   }
 
@@ -158,7 +172,7 @@ export class DecodeAttention extends PagedKV {
     const { acc, ml } = this.partialBuffers(splits)
     const { kvHeads, queryHeadsPerKv: qpk, headDim: D } = this.options
     const withLogits = logits !== undefined
-    const key = `attn:${this.layout.kind}:${this.layout.arithmetic}:d${D}:p${this.layout.pageTokens}:g${this.layout.groupSize}:qv${this.qv}:l${withLogits}`
+    const key = `attn:${this.layout.kind}:${this.layout.arithmetic}:d${D}:p${this.layout.pageTokens}:g${this.layout.groupSize}:qv${this.qv}:l${withLogits}${this.int8 ? `:s${this.int8Pages}` : ''}`
     const layout = this.layout
     const attn = getPipeline(device, key, () =>
       this.int8
@@ -187,9 +201,9 @@ export class DecodeAttention extends PagedKV {
     const reduce = getPipeline(device, `attnReduce:d${D}:qv${this.qv}`, () =>
       reduceWgsl({ headDim: D, qv: this.qv }),
     )
-    const rows = this.batch * this.qHeads
+    const rows = this.batch * kvHeads
     const rp = uniformBuffer(device, [{ u: rows }, { u: splits }, { u: qpk }, { u: 0 }])
-    encodeDispatch(device, encoder, reduce, [rp, acc, ml, out, lse], grid(Math.ceil((rows * D) / 64)))
+    encodeDispatch(device, encoder, reduce, [rp, acc, ml, out, lse], grid(rows * this.qv))
     if (logits !== undefined) {
       const wp = getPipeline(device, 'attnWeights', weightsWgsl)
       const u = uniformBuffer(device, [
