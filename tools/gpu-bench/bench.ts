@@ -19,7 +19,7 @@ import {
   uploadBuffer,
 } from '../../packages/kernels-webgpu/src/index.js'
 import { encodeFill } from './fill.js'
-import { microbench } from './micro.js'
+import { floors, microbench } from './micro.js'
 
 const lengths = (process.argv[2] ?? '8192,32768,131072').split(',').map(Number)
 const BATCH = Number(process.argv[3] ?? 16)
@@ -149,7 +149,10 @@ async function bench(
     await device.queue.onSubmittedWorkDone()
     return (performance.now() - t0) / n
   }
+  device.pushErrorScope('validation')
   await runs(2)
+  const invalid = await device.popErrorScope()
+  if (invalid) throw new Error(`validation: ${invalid.message}`)
   const ms = Math.min(await runs(ITERS), await runs(ITERS))
   const bytes = shards.reduce((sum, a) => sum + a.batch * bytesPerSeq, 0)
   print({
@@ -178,12 +181,26 @@ async function bench(
  */
 function ablate(ctx: KvGpuContext, what: string): void {
   const layout = pageLayout('q4', D, 128, 128, 'int8')
-  let code = attentionInt8Wgsl({ layout, qv: 1, logits: false, pagesPerSplit: int8PagesPerSplit(layout) })
-  if (what.includes('dotK'))
-    code = code.replaceAll(/dot4I8Packed\(([^,]+), ([^)]+)\)/g, 'bitcast<i32>($1 ^ $2)')
-  if (what.includes('dotV')) code = code.replaceAll(/dot4U8Packed\(([^,]+), ([^)]+)\)/g, '($1 ^ $2)')
-  getPipeline(ctx.device, `attn:q4:int8:d${D}:p128:g128:qv1:lfalse`, () => code)
-  print({ ablate: what })
+  const pagesPerSplit = int8PagesPerSplit(layout)
+  let code = attentionInt8Wgsl({ layout, qv: 1, logits: false, pagesPerSplit })
+  if (what.includes('noValues')) code = code.replaceAll('uads = (', 'uads = 0u * (')
+  if (what.includes('noOr')) code = code.replaceAll(/atomicOr\(&wq\[slot \+ \d+u\], w\.\w\);/g, '')
+  if (what.includes('noPre')) code = code.replaceAll('it < KG * W;', 'it < 0u;')
+  if (what.includes('noLogits'))
+    code = code.replace(
+      'if (tid < valid) {\n      let base = pbase[pg];',
+      'if (tid < valid && U.batch == 0u) {\n      let base = pbase[pg];',
+    )
+  if (what.includes('noTrees')) code = code.replaceAll('for (var st = P / 2u;', 'for (var st = 0u;')
+  if (what.includes('empty')) {
+    const at = code.indexOf('  let split = wg.x;')
+    code = `${code.slice(0, at)}  if (tid == 12345u) { OACC[0] = vec4<f32>(f32(U.batch) + Q[0] + f32(PG[0] + PT[0] + LEN[0] + PG4[0].x)); OML[0] = vec4<f32>(0.0); }\n}\n`
+  }
+  getPipeline(ctx.device, `attn:q4:int8:d${D}:p128:g128:qv1:lfalse:s${pagesPerSplit}`, () => code)
+  print({
+    ablate: what,
+    changed: code !== attentionInt8Wgsl({ layout, qv: 1, logits: false, pagesPerSplit }),
+  })
 }
 
 const ctx = await requestDevice({ powerPreference: 'high-performance' })
@@ -197,6 +214,7 @@ print({
   maxWorkgroupStorage: l.maxComputeWorkgroupStorageSize,
 })
 if (process.env.BENCH_MICRO === '1') await microbench(ctx, print)
+if (process.env.BENCH_FLOORS === '1') await floors(ctx, print)
 if (process.env.BENCH_ABLATE) ablate(ctx, process.env.BENCH_ABLATE)
 for (const kind of ['f16', 'q4', 'q2'] as const)
   print({ check: kind, maxAbsErr: await check(ctx, kind, 'float32') })

@@ -1,7 +1,9 @@
 import {
   encodeDispatch,
   getPipeline,
+  grid,
   type KvGpuContext,
+  reduceWgsl,
   storageBuffer,
   uniformBuffer,
 } from '../../packages/kernels-webgpu/src/index.js'
@@ -66,4 +68,67 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     const ms = Math.min(await run(), await run())
     print({ micro: name, ms: +ms.toFixed(4), gops: +((threads * ops) / ms / 1e6).toFixed(0) })
   }
+}
+
+/** GPU time of the reduce kernel alone and of an empty dispatch, per call (the floor under attention). */
+export async function floors(ctx: KvGpuContext, print: (r: Record<string, unknown>) => void): Promise<void> {
+  const device = ctx.device
+  const time = async (label: string, encode: (enc: GPUCommandEncoder) => void) => {
+    const run = async (n: number) => {
+      const enc = device.createCommandEncoder()
+      for (let i = 0; i < n; i++) encode(enc)
+      const t0 = performance.now()
+      device.queue.submit([enc.finish()])
+      await device.queue.onSubmittedWorkDone()
+      return (performance.now() - t0) / n
+    }
+    await run(3)
+    print({ floor: label, ms: +Math.min(await run(100), await run(100)).toFixed(4) })
+  }
+  const rows = 128
+  const D = 128
+  for (const splits of [8, 32, 128]) {
+    const acc = storageBuffer(device, rows * splits * D * 16)
+    const ml = storageBuffer(device, rows * splits * 2 * 16)
+    const out = storageBuffer(device, rows * 4 * D * 4)
+    const lse = storageBuffer(device, rows * 4 * 4)
+    const reduce = getPipeline(device, `attnReduce:d${D}:qv1`, () => reduceWgsl({ headDim: D, qv: 1 }))
+    const params = uniformBuffer(device, [{ u: rows }, { u: splits }, { u: 4 }, { u: 0 }])
+    await time(`reduce splits ${splits}`, (enc) =>
+      encodeDispatch(device, enc, reduce, [params, acc, ml, out, lse], grid(rows)),
+    )
+    await time(`reduce splits ${splits}, new uniform each call`, (enc) => {
+      const p = uniformBuffer(device, [{ u: rows }, { u: splits }, { u: 4 }, { u: 0 }])
+      encodeDispatch(device, enc, reduce, [p, acc, ml, out, lse], grid(rows))
+    })
+    for (const b of [acc, ml, out, lse]) b.destroy()
+  }
+  const out = storageBuffer(device, 16)
+  const empty = getPipeline(
+    device,
+    'micro:empty',
+    () => `
+@group(0) @binding(0) var<storage, read_write> O: array<u32>;
+@compute @workgroup_size(128)
+fn main(@builtin(local_invocation_index) tid: u32, @builtin(workgroup_id) wg: vec3<u32>) {
+  if (tid == 12345u) { O[0] = wg.x; }
+}`,
+  )
+  await time('empty 4096 workgroups of 128', (enc) => encodeDispatch(device, enc, empty, [out], [32, 8, 16]))
+  const shared = getPipeline(
+    device,
+    'micro:shared',
+    () => `
+@group(0) @binding(0) var<storage, read_write> O: array<u32>;
+var<workgroup> big: array<vec4<f32>, 2560>;
+@compute @workgroup_size(128)
+fn main(@builtin(local_invocation_index) tid: u32, @builtin(workgroup_id) wg: vec3<u32>) {
+  big[tid] = vec4<f32>(f32(tid));
+  workgroupBarrier();
+  if (tid == 12345u) { O[0] = u32(big[wg.x % 128u].x); }
+}`,
+  )
+  await time('4096 workgroups with 40 KB of workgroup memory', (enc) =>
+    encodeDispatch(device, enc, shared, [out], [32, 8, 16]),
+  )
 }

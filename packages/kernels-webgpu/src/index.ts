@@ -3,6 +3,7 @@ export {
   attentionInt8Wgsl,
   INT8_KEY_GROUPS_PER_SPLIT,
   int8PagesPerSplit,
+  int8SharedBytes,
 } from './attention/attention-int8-wgsl.js'
 export type { AttentionConstants } from './attention/attention-wgsl.js'
 export { attentionWgsl } from './attention/attention-wgsl.js'

@@ -27,6 +27,35 @@ export function int8PagesPerSplit(layout: PageLayout): number {
 }
 
 /**
+ * Bytes of workgroup memory the `int8` kernel declares for these constants (it must fit the device's
+ * `maxComputeWorkgroupStorageSize`, 16 KiB guaranteed, 48 KiB on most GPUs).
+ *
+ * @example
+ * int8SharedBytes({ layout, qv: 1, logits: false, pagesPerSplit: 8 }) // 41,248 for q4, headDim 128, group 128
+ */
+export function int8SharedBytes(c: Int8AttentionConstants): number {
+  const { headDim: D, pageTokens: P, rowWords: W, perWord, groupSize } = c.layout
+  const QV = c.qv
+  const GP = P / groupSize
+  const VG = D / groupSize
+  const KPS = c.pagesPerSplit
+  const KG = KPS * GP
+  const vec4 = 16
+  const words =
+    (D * QV +
+      KG * W * (perWord / 4) * QV +
+      2 * KG * QV +
+      Math.max(P * (1 + VG), 2 * KG * W) * QV +
+      KPS * P * QV) *
+      (vec4 / 4) +
+    KPS * P * VG * 2 +
+    KPS +
+    KPS * (P / 4) * VG * 4 * QV +
+    D * 4 * QV
+  return words * 4
+}
+
+/**
  * WGSL of one split of flash-decoding over `int8`-ordered q pages, with 4-way integer dot products.
  *
  * A workgroup of `pageTokens` invocations takes (split, KV head, sequence) and up to `pagesPerSplit` pages:

@@ -10,7 +10,7 @@ import { getPipeline } from '../device/pipeline-cache.js'
 import type { KvGpuContext } from '../device/request-device.js'
 import { probeSubgroups } from '../device/subgroups.js'
 import { BufferUsage } from '../device/usage.js'
-import { attentionInt8Wgsl, int8PagesPerSplit } from './attention-int8-wgsl.js'
+import { attentionInt8Wgsl, int8PagesPerSplit, int8SharedBytes } from './attention-int8-wgsl.js'
 import { attentionWgsl } from './attention-wgsl.js'
 import type { AttentionArithmetic, CacheKind } from './layout.js'
 import { PagedKV } from './paged-kv.js'
@@ -99,6 +99,21 @@ export class DecodeAttention extends PagedKV {
     const mps = options.maxPagesPerSplit
     if (mps !== undefined && (!Number.isInteger(mps) || mps < 1 || mps > 64)) {
       throw new RangeError(`createDecodeAttention: maxPagesPerSplit must be an integer in 1..64, got ${mps}`)
+    }
+    if (this.int8) {
+      const bytes = int8SharedBytes({
+        layout: this.layout,
+        qv: this.qv,
+        logits: false,
+        pagesPerSplit: this.int8Pages,
+      })
+      const limit = context.device.limits.maxComputeWorkgroupStorageSize
+      if (bytes > limit) {
+        this.destroy()
+        throw new RangeError(
+          `createDecodeAttention: the int8 kernel with ${this.int8Pages} pages per split needs ${bytes} bytes of workgroup memory, above this device's ${limit}; lower maxPagesPerSplit`,
+        )
+      }
     }
     if (!Number.isFinite(this.scale) || this.scale <= 0) {
       throw new RangeError(`createDecodeAttention: scale must be a positive finite number, got ${this.scale}`)
