@@ -19,7 +19,7 @@ import {
   uploadBuffer,
 } from '../../packages/kernels-webgpu/src/index.js'
 import { encodeFill } from './fill.js'
-import { floors, microbench } from './micro.js'
+import { concurrency, floors, microbench, occupancy } from './micro.js'
 
 const lengths = (process.argv[2] ?? '8192,32768,131072').split(',').map(Number)
 const BATCH = Number(process.argv[3] ?? 16)
@@ -96,6 +96,7 @@ async function bench(
   groupSize: number,
   arithmetic: AttentionArithmetic,
   maxPagesPerSplit: number | undefined,
+  compact: boolean,
 ) {
   const device = ctx.device
   const limit = Math.min(device.limits.maxStorageBufferBindingSize, device.limits.maxBufferSize)
@@ -128,6 +129,7 @@ async function bench(
       targetWorkgroups: Math.max(1, Math.round((target * batch) / BATCH)),
       arithmetic,
       ...(maxPagesPerSplit === undefined ? {} : { maxPagesPerSplit }),
+      compact,
       subgroups: process.env.BENCH_SUBGROUPS === '1',
     })
     await attn.prepare()
@@ -164,6 +166,7 @@ async function bench(
     groupSize: kind === 'f16' ? null : groupSize,
     arithmetic,
     maxPagesPerSplit: maxPagesPerSplit ?? null,
+    compact,
     shards: shards.length,
     splits: shards[0]!.splitPlan().splits,
     subgroups: shards[0]!.subgroupReductions,
@@ -203,7 +206,10 @@ function ablate(ctx: KvGpuContext, what: string): void {
   })
 }
 
-const ctx = await requestDevice({ powerPreference: 'high-performance' })
+const ctx = await requestDevice({
+  powerPreference: 'high-performance',
+  dawnOptions: process.env.BENCH_DAWN === undefined ? [] : process.env.BENCH_DAWN.split(' '),
+})
 ctx.device.onuncapturederror = (e) => print({ gpuError: (e as GPUUncapturedErrorEvent).error.message })
 const l = ctx.device.limits
 print({
@@ -215,6 +221,8 @@ print({
 })
 if (process.env.BENCH_MICRO === '1') await microbench(ctx, print)
 if (process.env.BENCH_FLOORS === '1') await floors(ctx, print)
+if (process.env.BENCH_OCCUPANCY === '1') await occupancy(ctx, print)
+if (process.env.BENCH_CONCURRENCY === '1') await concurrency(ctx, print)
 if (process.env.BENCH_ABLATE) ablate(ctx, process.env.BENCH_ABLATE)
 for (const kind of ['f16', 'q4', 'q2'] as const)
   print({ check: kind, maxAbsErr: await check(ctx, kind, 'float32') })
@@ -226,22 +234,23 @@ const variants = (
 )
   .split(',')
   .map((s) => {
-    const [page, target, group, arithmetic, pps] = s.split(':')
+    const [page, target, group, arithmetic, pps, compact] = s.split(':')
     return [
       Number(page),
       Number(target),
       Number(group),
       (arithmetic ?? 'float32') as AttentionArithmetic,
-      pps === undefined ? undefined : Number(pps),
+      pps === undefined || pps === '' ? undefined : Number(pps),
+      compact === 'c',
     ] as const
   })
 const kinds = (process.env.BENCH_KINDS ?? 'f16,q4,q2').split(',') as CacheKind[]
 for (const tokens of lengths) {
   for (const kind of kinds) {
-    for (const [pageTokens, target, groupSize, arithmetic, pps] of variants) {
+    for (const [pageTokens, target, groupSize, arithmetic, pps, compact] of variants) {
       if (kind === 'f16' && (groupSize !== variants[0]![2] || arithmetic !== 'float32')) continue
       try {
-        await bench(ctx, kind, tokens, pageTokens, target, groupSize, arithmetic, pps)
+        await bench(ctx, kind, tokens, pageTokens, target, groupSize, arithmetic, pps, compact)
       } catch (error) {
         print({ kind, tokens, pageTokens, target, arithmetic, error: String(error) })
       }

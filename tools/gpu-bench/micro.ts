@@ -1,4 +1,5 @@
 import {
+  createDecodeAttention,
   encodeDispatch,
   getPipeline,
   grid,
@@ -6,7 +7,9 @@ import {
   reduceWgsl,
   storageBuffer,
   uniformBuffer,
+  uploadBuffer,
 } from '../../packages/kernels-webgpu/src/index.js'
+import { encodeFill } from './fill.js'
 
 /**
  * Throughput of one operation on this GPU: 8 interleaved chains of `ops` steps per invocation. Prints
@@ -131,4 +134,112 @@ fn main(@builtin(local_invocation_index) tid: u32, @builtin(workgroup_id) wg: ve
   await time('4096 workgroups with 40 KB of workgroup memory', (enc) =>
     encodeDispatch(device, enc, shared, [out], [32, 8, 16]),
   )
+}
+
+/**
+ * Time of one attention call against its number of workgroups (8 pages each, batch 1 × 8 KV heads): the
+ * time steps up every time the workgroups outgrow what the GPU runs at once, which shows the occupancy.
+ */
+export async function occupancy(
+  ctx: KvGpuContext,
+  print: (r: Record<string, unknown>) => void,
+): Promise<void> {
+  const device = ctx.device
+  for (const [arithmetic, compact] of [
+    ['float32', false],
+    ['int8', false],
+    ['int8', true],
+  ] as const) {
+    for (const splits of [8, 16, 33, 66, 99, 132, 198, 264]) {
+      const tokens = 1024 * splits
+      const attn = createDecodeAttention(ctx, {
+        headDim: 128,
+        kvHeads: 8,
+        queryHeadsPerKv: 4,
+        kind: 'q4',
+        groupSize: 128,
+        maxTokens: tokens,
+        targetWorkgroups: 8 * splits,
+        arithmetic,
+        compact,
+      })
+      attn.reserve(0, tokens)
+      const fill = device.createCommandEncoder()
+      encodeFill(device, fill, attn.pool, attn.layout, 5)
+      device.queue.submit([fill.finish()])
+      const q = uploadBuffer(device, new Float32Array(32 * 128).fill(0.05))
+      const out = storageBuffer(device, 4 * 32 * 128)
+      const lse = storageBuffer(device, 4 * 32)
+      const run = async (n: number) => {
+        const enc = device.createCommandEncoder()
+        for (let i = 0; i < n; i++) attn.encode(enc, q, out, lse)
+        const t0 = performance.now()
+        device.queue.submit([enc.finish()])
+        await device.queue.onSubmittedWorkDone()
+        return (performance.now() - t0) / n
+      }
+      await run(3)
+      const ms = Math.min(await run(50), await run(50))
+      print({
+        occupancy: arithmetic,
+        workgroups: 8 * attn.splitPlan().splits,
+        pagesPerSplit: attn.splitPlan().pagesPerSplit,
+        ms: +ms.toFixed(4),
+      })
+      for (const b of [q, out, lse]) b.destroy()
+      attn.destroy()
+    }
+  }
+}
+
+/**
+ * Whether workgroups share an SM: a latency-bound kernel (a chain of dependent loads per invocation) timed
+ * against its number of workgroups, plain and with 40 KB of workgroup memory. Flat times up to N
+ * workgroups mean N run at once.
+ */
+export async function concurrency(
+  ctx: KvGpuContext,
+  print: (r: Record<string, unknown>) => void,
+): Promise<void> {
+  const device = ctx.device
+  const n = 1 << 16
+  const chain = new Uint32Array(n).map((_, i) => (i * 7919 + 13) % n)
+  const buf = uploadBuffer(device, chain)
+  const out = storageBuffer(device, 4 * 2112 * 256)
+  for (const [label, decl, use] of [
+    ['plain', '', ''],
+    [
+      '40 KB shared',
+      'var<workgroup> big: array<vec4<u32>, 2560>;',
+      'big[tid] = vec4<u32>(i); workgroupBarrier(); i += big[(tid + 1u) % 128u].x;',
+    ],
+  ] as const) {
+    const pipeline = getPipeline(
+      device,
+      `micro:chase:${label}`,
+      () => `
+@group(0) @binding(0) var<storage, read> C: array<u32>;
+@group(0) @binding(1) var<storage, read_write> O: array<u32>;
+${decl}
+@compute @workgroup_size(128)
+fn main(@builtin(local_invocation_index) tid: u32, @builtin(workgroup_id) wg: vec3<u32>) {
+  var i = (wg.x * 128u + tid) % ${n}u;
+  for (var k = 0u; k < 256u; k++) { i = C[i]; }
+  ${use}
+  O[wg.x * 128u + tid] = i;
+}`,
+    )
+    for (const wgs of [66, 132, 264, 528, 1056, 2112]) {
+      const run = async (reps: number) => {
+        const enc = device.createCommandEncoder()
+        for (let r = 0; r < reps; r++) encodeDispatch(device, enc, pipeline, [buf, out], [wgs, 1, 1])
+        const t0 = performance.now()
+        device.queue.submit([enc.finish()])
+        await device.queue.onSubmittedWorkDone()
+        return (performance.now() - t0) / reps
+      }
+      await run(3)
+      print({ concurrency: label, workgroups: wgs, ms: +Math.min(await run(30), await run(30)).toFixed(4) })
+    }
+  }
 }

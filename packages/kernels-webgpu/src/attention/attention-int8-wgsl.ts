@@ -10,6 +10,11 @@ export interface Int8AttentionConstants {
   readonly logits: boolean
   /** Most pages one workgroup takes (the split plan never gives it more). */
   readonly pagesPerSplit: number
+  /**
+   * Rolled loops instead of unrolled prefetching: fewer registers per invocation, so more workgroups fit
+   * an SM (what limits these kernels on an H200). Default false.
+   */
+  readonly compact?: boolean
 }
 
 /** Key groups one split holds at most; more pages per split are not worth their shared memory. */
@@ -31,7 +36,7 @@ export function int8PagesPerSplit(layout: PageLayout): number {
  * `maxComputeWorkgroupStorageSize`, 16 KiB guaranteed, 48 KiB on most GPUs).
  *
  * @example
- * int8SharedBytes({ layout, qv: 1, logits: false, pagesPerSplit: 8 }) // 41,248 for q4, headDim 128, group 128
+ * int8SharedBytes({ layout, qv: 1, logits: false, pagesPerSplit: 8 }) // 16,672 for q4, headDim 128, group 128
  */
 export function int8SharedBytes(c: Int8AttentionConstants): number {
   const { headDim: D, pageTokens: P, rowWords: W, perWord, groupSize } = c.layout
@@ -45,10 +50,8 @@ export function int8SharedBytes(c: Int8AttentionConstants): number {
     (D * QV +
       KG * W * (perWord / 4) * QV +
       2 * KG * QV +
-      Math.max(P * (1 + VG), 2 * KG * W) * QV +
-      KPS * P * QV) *
+      Math.max(P * (1 + VG), 2 * KG * W) * QV) *
       (vec4 / 4) +
-    KPS * P * VG * 2 +
     KPS +
     KPS * (P / 4) * VG * 4 * QV +
     D * 4 * QV
@@ -122,6 +125,124 @@ export function attentionInt8Wgsl(c: Int8AttentionConstants): string {
         LOGITS[(b * U.qHeads + h * qpk + j) * U.logitStride + (first + pg) * P + tid] = x;
       }`
     : ''
+  const logitsPass =
+    c.compact === true
+      ? /* wgsl */ `
+  // 2. logits, one token per invocation (rolled loops: fewer registers, more workgroups per SM)
+  ${eachV((v) => `var mloc${v} = vec4<f32>(NEG);`)}
+  let W4 = select(W / 4u, U.maxPages, U.maxPages == 0xFFFFFFFFu);
+  for (var pg = 0u; pg < KPS; pg++) {
+    let valid = ${validOf('pg')};
+    ${eachV((v) => `var s${v} = vec4<f32>(NEG);`)}
+    if (tid < valid) {
+      let base = pbase[pg];
+      for (var g = 0u; g < VG; g++) {
+        vreg[pg * VG + g] = vec2<f32>(bitcast<f32>(PG[base + VS + tid * VG + g]), bitcast<f32>(PG[base + VM + tid * VG + g]));
+      }
+      let kg = pg * GP + tid / GROUP;
+      ${eachV((v) => `var acc${v} = vec4<i32>(0);`)}
+      for (var k4 = 0u; k4 < W4; k4++) {
+        let x = PG4[(base + KW) / 4u + k4 * P + tid];
+        ${each(4, (m) =>
+          each(BPB, (j) => {
+            return `{ let bw = (x.${lanes[m]} >> ${j * L.bits}u) & BMASK; ${eachV(
+              (v) =>
+                `let qq${v} = qk[((kg * W + k4 * 4u + ${m}u) * BPB + ${j}u) * QV + ${v}u]; acc${v} += ${dot4('dot4I8Packed', 'bw', `qq${v}`)};`,
+            )} }`
+          }),
+        )}
+      }
+      ${eachV((v) => `s${v} = alpha[kg * QV + ${v}u] * vec4<f32>(acc${v}) + kbias[kg * QV + ${v}u];`)}${writeLogits}
+    }
+    ${eachV((v) => `sreg[pg * QV + ${v}u] = s${v}; mloc${v} = max(mloc${v}, s${v});`)}
+  }
+`
+      : /* wgsl */ `
+  // 2. logits, one token per invocation; the next page's key words are loaded before this page's sums
+  ${eachV((v) => `var mloc${v} = vec4<f32>(NEG);`)}
+  ${each(W / 4, (k4) => `var x${k4} = vec4<u32>(0u);`)}
+  if (tid < ${validOf('0u')}) {
+    ${each(W / 4, (k4) => `x${k4} = PG4[(pbase[0] + KW) / 4u + ${k4}u * P + tid];`)}
+  }
+  for (var pg = 0u; pg < KPS; pg++) {
+    let valid = ${validOf('pg')};
+    ${each(W / 4, (k4) => `var y${k4} = vec4<u32>(0u);`)}
+    if (pg + 1u < KPS && tid < ${validOf('(pg + 1u)')}) {
+      ${each(W / 4, (k4) => `y${k4} = PG4[(pbase[pg + 1u] + KW) / 4u + ${k4}u * P + tid];`)}
+    }
+    ${eachV((v) => `var s${v} = vec4<f32>(NEG);`)}
+    if (tid < valid) {
+      let base = pbase[pg];
+      for (var g = 0u; g < VG; g++) {
+        vreg[pg * VG + g] = vec2<f32>(bitcast<f32>(PG[base + VS + tid * VG + g]), bitcast<f32>(PG[base + VM + tid * VG + g]));
+      }
+      let kg = pg * GP + tid / GROUP;
+      ${eachV((v) => `var acc${v} = vec4<i32>(0);`)}
+      ${each(W / 4, (k4) =>
+        each(4, (m) =>
+          each(BPB, (j) => {
+            const k = k4 * 4 + m
+            return `{ let bw = (x${k4}.${lanes[m]} >> ${j * L.bits}u) & BMASK; ${eachV(
+              (v) =>
+                `let qq${v} = qk[((kg * W + ${k}u) * BPB + ${j}u) * QV + ${v}u]; acc${v} += ${dot4('dot4I8Packed', 'bw', `qq${v}`)};`,
+            )} }`
+          }),
+        ),
+      )}
+      ${eachV((v) => `s${v} = alpha[kg * QV + ${v}u] * vec4<f32>(acc${v}) + kbias[kg * QV + ${v}u];`)}${writeLogits}
+    }
+    ${eachV((v) => `sreg[pg * QV + ${v}u] = s${v}; mloc${v} = max(mloc${v}, s${v});`)}
+    ${each(W / 4, (k4) => `x${k4} = y${k4};`)}
+  }
+`
+  const valuePass =
+    c.compact === true
+      ? /* wgsl */ `
+  for (var pg = 0u; pg < KPS; pg++) {
+    let quads = (${validOf('pg')} + 3u) / 4u;
+    let base = pbase[pg];
+    for (var qd = lane; qd < quads; qd += LANES) {
+      let z = PG4[(base + VW) / 4u + qd * W + k];
+      let wb = ((pg * (P / 4u) + qd) * VG + vgk) * 4u * QV;
+      ${eachV((v) => `let wv${v} = vec4<u32>(${each(4, (x) => `atomicLoad(&wq[wb + ${4 * v + x}u])`, ', ')});`)}
+      ${each(4, (m) =>
+        each(BPB, (j) => {
+          const e = m * BPB + j
+          return `{ let bw = (z.${lanes[m]} >> ${j * L.bits}u) & BMASK; ${eachV((v) => `a${e}_${v} += ${dot4('dot4U8Packed', 'bw', `wv${v}`)};`)} }`
+        }),
+      )}
+    }
+  }
+`
+      : /* wgsl */ `
+  ${each(NQ, (i) => `var z${i} = vec4<u32>(0u);`)}
+  {
+    let quads = (${validOf('0u')} + 3u) / 4u;
+    ${each(NQ, (i) => `if (lane + ${i}u * LANES < quads) { z${i} = PG4[(pbase[0] + VW) / 4u + (lane + ${i}u * LANES) * W + k]; }`)}
+  }
+  for (var pg = 0u; pg < KPS; pg++) {
+    let quads = (${validOf('pg')} + 3u) / 4u;
+    ${each(NQ, (i) => `var n${i} = vec4<u32>(0u);`)}
+    if (pg + 1u < KPS) {
+      let nextQuads = (${validOf('(pg + 1u)')} + 3u) / 4u;
+      ${each(NQ, (i) => `if (lane + ${i}u * LANES < nextQuads) { n${i} = PG4[(pbase[pg + 1u] + VW) / 4u + (lane + ${i}u * LANES) * W + k]; }`)}
+    }
+    ${each(
+      NQ,
+      (i) => `if (lane + ${i}u * LANES < quads) {
+      let wb = ((pg * (P / 4u) + lane + ${i}u * LANES) * VG + vgk) * 4u * QV;
+      ${eachV((v) => `let wv${v} = vec4<u32>(${each(4, (x) => `atomicLoad(&wq[wb + ${4 * v + x}u])`, ', ')});`)}
+      ${each(4, (m) =>
+        each(BPB, (j) => {
+          const e = m * BPB + j
+          return `{ let bw = (z${i}.${lanes[m]} >> ${j * L.bits}u) & BMASK; ${eachV((v) => `a${e}_${v} += ${dot4('dot4U8Packed', 'bw', `wv${v}`)};`)} }`
+        }),
+      )}
+    }`,
+    )}
+    ${each(NQ, (i) => `z${i} = n${i};`)}
+  }
+`
   return /* wgsl */ `
 struct Params { batch: u32, kvHeads: u32, maxPages: u32, pagesPerSplit: u32,
                 splits: u32, qHeads: u32, logitStride: u32, scale: f32 }
@@ -163,8 +284,6 @@ var<workgroup> qk: array<vec4<u32>, ${KG * W * BPB * QV}>;
 var<workgroup> alpha: array<vec4<f32>, ${KG * QV}>;
 var<workgroup> kbias: array<vec4<f32>, ${KG * QV}>;
 var<workgroup> red: array<vec4<f32>, ${RN * QV}>;
-var<workgroup> sc: array<vec4<f32>, ${KPS * P * QV}>;
-var<workgroup> vsm: array<vec2<f32>, ${KPS * P * VG}>;
 var<workgroup> pbase: array<u32, ${KPS}>;
 var<workgroup> wq: array<atomic<u32>, ${KPS * (P / 4) * VG * 4 * QV}>;
 var<workgroup> oacc: array<atomic<u32>, ${D * 4 * QV}>;
@@ -172,6 +291,9 @@ var<workgroup> oacc: array<atomic<u32>, ${D * 4 * QV}>;
 @compute @workgroup_size(${P})
 fn main(@builtin(local_invocation_index) tid: u32, @builtin(workgroup_id) wg: vec3<u32>) {
   let split = wg.x; let h = wg.y; let b = wg.z;
+  // this invocation's logits and value scale/min per page: read only by itself, so kept in registers
+  var sreg: array<vec4<f32>, ${KPS * QV}>;
+  var vreg: array<vec2<f32>, ${KPS * VG}>;
   let qpk = U.qHeads / U.kvHeads;
   for (var i = tid; i < D * QV; i += P) {
     let ch = i / QV; let vv = i % QV;
@@ -238,42 +360,7 @@ fn main(@builtin(local_invocation_index) tid: u32, @builtin(workgroup_id) wg: ve
   }
   workgroupBarrier();
 
-  // 2. logits, one token per invocation; the next page's key words are loaded before this page's sums
-  ${eachV((v) => `var mloc${v} = vec4<f32>(NEG);`)}
-  ${each(W / 4, (k4) => `var x${k4} = vec4<u32>(0u);`)}
-  if (tid < ${validOf('0u')}) {
-    ${each(W / 4, (k4) => `x${k4} = PG4[(pbase[0] + KW) / 4u + ${k4}u * P + tid];`)}
-  }
-  for (var pg = 0u; pg < KPS; pg++) {
-    let valid = ${validOf('pg')};
-    ${each(W / 4, (k4) => `var y${k4} = vec4<u32>(0u);`)}
-    if (pg + 1u < KPS && tid < ${validOf('(pg + 1u)')}) {
-      ${each(W / 4, (k4) => `y${k4} = PG4[(pbase[pg + 1u] + KW) / 4u + ${k4}u * P + tid];`)}
-    }
-    ${eachV((v) => `var s${v} = vec4<f32>(NEG);`)}
-    if (tid < valid) {
-      let base = pbase[pg];
-      for (var g = 0u; g < VG; g++) {
-        vsm[(pg * P + tid) * VG + g] = vec2<f32>(bitcast<f32>(PG[base + VS + tid * VG + g]), bitcast<f32>(PG[base + VM + tid * VG + g]));
-      }
-      let kg = pg * GP + tid / GROUP;
-      ${eachV((v) => `var acc${v} = vec4<i32>(0);`)}
-      ${each(W / 4, (k4) =>
-        each(4, (m) =>
-          each(BPB, (j) => {
-            const k = k4 * 4 + m
-            return `{ let bw = (x${k4}.${lanes[m]} >> ${j * L.bits}u) & BMASK; ${eachV(
-              (v) =>
-                `let qq${v} = qk[((kg * W + ${k}u) * BPB + ${j}u) * QV + ${v}u]; acc${v} += ${dot4('dot4I8Packed', 'bw', `qq${v}`)};`,
-            )} }`
-          }),
-        ),
-      )}
-      ${eachV((v) => `s${v} = alpha[kg * QV + ${v}u] * vec4<f32>(acc${v}) + kbias[kg * QV + ${v}u];`)}${writeLogits}
-    }
-    ${eachV((v) => `sc[(pg * P + tid) * QV + ${v}u] = s${v}; mloc${v} = max(mloc${v}, s${v});`)}
-    ${each(W / 4, (k4) => `x${k4} = y${k4};`)}
-  }
+${logitsPass}
   ${eachV((v) => `red[tid * QV + ${v}u] = mloc${v};`)}${tree((a, b) => `max(${a}, ${b})`, 1)}
   ${eachV((v) => `let mx${v} = red[${v}u];`)}
   workgroupBarrier();
@@ -283,10 +370,10 @@ fn main(@builtin(local_invocation_index) tid: u32, @builtin(workgroup_id) wg: ve
   ${each(VG, (g) => eachV((v) => `var mt${g}_${v} = vec4<f32>(0.0);`))}
   for (var pg = 0u; pg < KPS; pg++) {
     if (tid < ${validOf('pg')}) {
-      ${eachV((v) => `let p${v} = exp(sc[(pg * P + tid) * QV + ${v}u] - mx${v}); l${v} += p${v};`)}
+      ${eachV((v) => `let p${v} = exp(sreg[pg * QV + ${v}u] - mx${v}); l${v} += p${v};`)}
       ${each(
         VG,
-        (g) => `{ let sm = vsm[(pg * P + tid) * VG + ${g}u];
+        (g) => `{ let sm = vreg[pg * VG + ${g}u];
         ${eachV((v) => `wmax${v} = max(wmax${v}, p${v} * sm.x); mt${g}_${v} += p${v} * sm.y;`)} }`,
       )}
     }
@@ -297,9 +384,9 @@ fn main(@builtin(local_invocation_index) tid: u32, @builtin(workgroup_id) wg: ve
   for (var pg = 0u; pg < KPS; pg++) {
     if (tid < ${validOf('pg')}) {
       let shift = 8u * (tid % 4u);
-      ${eachV((v) => `let p${v} = exp(sc[(pg * P + tid) * QV + ${v}u] - mx${v});`)}
+      ${eachV((v) => `let p${v} = exp(sreg[pg * QV + ${v}u] - mx${v});`)}
       for (var g = 0u; g < VG; g++) {
-        let vs = vsm[(pg * P + tid) * VG + g].x;
+        let vs = vreg[pg * VG + g].x;
         let slot = ((pg * (P / 4u) + tid / 4u) * VG + g) * 4u * QV;
         ${eachV(
           (v) =>
@@ -317,33 +404,7 @@ fn main(@builtin(local_invocation_index) tid: u32, @builtin(workgroup_id) wg: ve
   let lane = tid / W;
   let vgk = (k * CPW) / GROUP;
   ${each(CPW, (e) => eachV((v) => `var a${e}_${v} = vec4<u32>(0u);`))}
-  ${each(NQ, (i) => `var z${i} = vec4<u32>(0u);`)}
-  {
-    let quads = (${validOf('0u')} + 3u) / 4u;
-    ${each(NQ, (i) => `if (lane + ${i}u * LANES < quads) { z${i} = PG4[(pbase[0] + VW) / 4u + (lane + ${i}u * LANES) * W + k]; }`)}
-  }
-  for (var pg = 0u; pg < KPS; pg++) {
-    let quads = (${validOf('pg')} + 3u) / 4u;
-    ${each(NQ, (i) => `var n${i} = vec4<u32>(0u);`)}
-    if (pg + 1u < KPS) {
-      let nextQuads = (${validOf('(pg + 1u)')} + 3u) / 4u;
-      ${each(NQ, (i) => `if (lane + ${i}u * LANES < nextQuads) { n${i} = PG4[(pbase[pg + 1u] + VW) / 4u + (lane + ${i}u * LANES) * W + k]; }`)}
-    }
-    ${each(
-      NQ,
-      (i) => `if (lane + ${i}u * LANES < quads) {
-      let wb = ((pg * (P / 4u) + lane + ${i}u * LANES) * VG + vgk) * 4u * QV;
-      ${eachV((v) => `let wv${v} = vec4<u32>(${each(4, (x) => `atomicLoad(&wq[wb + ${4 * v + x}u])`, ', ')});`)}
-      ${each(4, (m) =>
-        each(BPB, (j) => {
-          const e = m * BPB + j
-          return `{ let bw = (z${i}.${lanes[m]} >> ${j * L.bits}u) & BMASK; ${eachV((v) => `a${e}_${v} += ${dot4('dot4U8Packed', 'bw', `wv${v}`)};`)} }`
-        }),
-      )}
-    }`,
-    )}
-    ${each(NQ, (i) => `z${i} = n${i};`)}
-  }
+${valuePass}
   ${each(CPW, (e) =>
     eachV((v) =>
       each(

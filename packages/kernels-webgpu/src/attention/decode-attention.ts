@@ -52,6 +52,8 @@ export interface DecodeAttentionOptions {
    * `int8PagesPerSplit(layout)`, 8 key groups.
    */
   readonly maxPagesPerSplit?: number
+  /** `int8` only: rolled loops instead of unrolled prefetching (fewer registers). Default false. */
+  readonly compact?: boolean
 }
 
 /** Output of {@link DecodeAttention.run}. */
@@ -187,7 +189,7 @@ export class DecodeAttention extends PagedKV {
     const { acc, ml } = this.partialBuffers(splits)
     const { kvHeads, queryHeadsPerKv: qpk, headDim: D } = this.options
     const withLogits = logits !== undefined
-    const key = `attn:${this.layout.kind}:${this.layout.arithmetic}:d${D}:p${this.layout.pageTokens}:g${this.layout.groupSize}:qv${this.qv}:l${withLogits}${this.int8 ? `:s${this.int8Pages}` : ''}`
+    const key = `attn:${this.layout.kind}:${this.layout.arithmetic}:d${D}:p${this.layout.pageTokens}:g${this.layout.groupSize}:qv${this.qv}:l${withLogits}${this.int8 ? `:s${this.int8Pages}:c${this.options.compact === true}` : ''}`
     const layout = this.layout
     const attn = getPipeline(device, key, () =>
       this.int8
