@@ -5,15 +5,11 @@
  */
 import {
   type AttentionArithmetic,
-  attentionInt8Wgsl,
   type CacheKind,
   createDecodeAttention,
   decodeAttentionReference,
   decodePage,
-  getPipeline,
-  int8PagesPerSplit,
   type KvGpuContext,
-  pageLayout,
   requestDevice,
   storageBuffer,
   uploadBuffer,
@@ -96,7 +92,6 @@ async function bench(
   groupSize: number,
   arithmetic: AttentionArithmetic,
   maxPagesPerSplit: number | undefined,
-  compact: boolean,
 ) {
   const device = ctx.device
   const limit = Math.min(device.limits.maxStorageBufferBindingSize, device.limits.maxBufferSize)
@@ -129,7 +124,6 @@ async function bench(
       targetWorkgroups: Math.max(1, Math.round((target * batch) / BATCH)),
       arithmetic,
       ...(maxPagesPerSplit === undefined ? {} : { maxPagesPerSplit }),
-      compact,
       subgroups: process.env.BENCH_SUBGROUPS === '1',
     })
     await attn.prepare()
@@ -166,7 +160,6 @@ async function bench(
     groupSize: kind === 'f16' ? null : groupSize,
     arithmetic,
     maxPagesPerSplit: maxPagesPerSplit ?? null,
-    compact,
     shards: shards.length,
     splits: shards[0]!.splitPlan().splits,
     subgroups: shards[0]!.subgroupReductions,
@@ -176,34 +169,6 @@ async function bench(
   })
   for (const b of [...q, ...out, ...lse]) b.destroy()
   for (const a of shards) a.destroy()
-}
-
-/**
- * Replaces the int8 q4 g128 kernel by a variant with one part switched off, to see what it costs (the
- * pipeline cache is filled first under the key the attention uses). Results are then meaningless.
- */
-function ablate(ctx: KvGpuContext, what: string): void {
-  const layout = pageLayout('q4', D, 128, 128, 'int8')
-  const pagesPerSplit = int8PagesPerSplit(layout)
-  let code = attentionInt8Wgsl({ layout, qv: 1, logits: false, pagesPerSplit })
-  if (what.includes('noValues')) code = code.replaceAll('uads = (', 'uads = 0u * (')
-  if (what.includes('noOr')) code = code.replaceAll(/atomicOr\(&wq\[slot \+ \d+u\], w\.\w\);/g, '')
-  if (what.includes('noPre')) code = code.replaceAll('it < KG * W;', 'it < 0u;')
-  if (what.includes('noLogits'))
-    code = code.replace(
-      'if (tid < valid) {\n      let base = pbase[pg];',
-      'if (tid < valid && U.batch == 0u) {\n      let base = pbase[pg];',
-    )
-  if (what.includes('noTrees')) code = code.replaceAll('for (var st = P / 2u;', 'for (var st = 0u;')
-  if (what.includes('empty')) {
-    const at = code.indexOf('  let split = wg.x;')
-    code = `${code.slice(0, at)}  if (tid == 12345u) { OACC[0] = vec4<f32>(f32(U.batch) + Q[0] + f32(PG[0] + PT[0] + LEN[0] + PG4[0].x)); OML[0] = vec4<f32>(0.0); }\n}\n`
-  }
-  getPipeline(ctx.device, `attn:q4:int8:d${D}:p128:g128:qv1:lfalse:s${pagesPerSplit}`, () => code)
-  print({
-    ablate: what,
-    changed: code !== attentionInt8Wgsl({ layout, qv: 1, logits: false, pagesPerSplit }),
-  })
 }
 
 const ctx = await requestDevice({
@@ -223,7 +188,6 @@ if (process.env.BENCH_MICRO === '1') await microbench(ctx, print)
 if (process.env.BENCH_FLOORS === '1') await floors(ctx, print)
 if (process.env.BENCH_OCCUPANCY === '1') await occupancy(ctx, print)
 if (process.env.BENCH_CONCURRENCY === '1') await concurrency(ctx, print)
-if (process.env.BENCH_ABLATE) ablate(ctx, process.env.BENCH_ABLATE)
 for (const kind of ['f16', 'q4', 'q2'] as const)
   print({ check: kind, maxAbsErr: await check(ctx, kind, 'float32') })
 for (const kind of ['q4', 'q2'] as const)
@@ -234,23 +198,22 @@ const variants = (
 )
   .split(',')
   .map((s) => {
-    const [page, target, group, arithmetic, pps, compact] = s.split(':')
+    const [page, target, group, arithmetic, pps] = s.split(':')
     return [
       Number(page),
       Number(target),
       Number(group),
       (arithmetic ?? 'float32') as AttentionArithmetic,
       pps === undefined || pps === '' ? undefined : Number(pps),
-      compact === 'c',
     ] as const
   })
 const kinds = (process.env.BENCH_KINDS ?? 'f16,q4,q2').split(',') as CacheKind[]
 for (const tokens of lengths) {
   for (const kind of kinds) {
-    for (const [pageTokens, target, groupSize, arithmetic, pps, compact] of variants) {
+    for (const [pageTokens, target, groupSize, arithmetic, pps] of variants) {
       if (kind === 'f16' && (groupSize !== variants[0]![2] || arithmetic !== 'float32')) continue
       try {
-        await bench(ctx, kind, tokens, pageTokens, target, groupSize, arithmetic, pps, compact)
+        await bench(ctx, kind, tokens, pageTokens, target, groupSize, arithmetic, pps)
       } catch (error) {
         print({ kind, tokens, pageTokens, target, arithmetic, error: String(error) })
       }

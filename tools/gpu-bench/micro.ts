@@ -145,11 +145,7 @@ export async function occupancy(
   print: (r: Record<string, unknown>) => void,
 ): Promise<void> {
   const device = ctx.device
-  for (const [arithmetic, compact] of [
-    ['float32', false],
-    ['int8', false],
-    ['int8', true],
-  ] as const) {
+  for (const arithmetic of ['float32', 'int8'] as const) {
     for (const splits of [8, 16, 33, 66, 99, 132, 198, 264]) {
       const tokens = 1024 * splits
       const attn = createDecodeAttention(ctx, {
@@ -161,7 +157,7 @@ export async function occupancy(
         maxTokens: tokens,
         targetWorkgroups: 8 * splits,
         arithmetic,
-        compact,
+        maxPagesPerSplit: 8,
       })
       attn.reserve(0, tokens)
       const fill = device.createCommandEncoder()

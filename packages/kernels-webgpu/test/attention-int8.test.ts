@@ -115,7 +115,6 @@ describe.skipIf(!ctx)('int8 fused decode attention against exact attention and i
         maxTokens: 256,
         targetWorkgroups: target,
         arithmetic: 'int8',
-        compact: lengths.length === 1,
       })
       const kv = lengths.map((n, b) => ({
         keys: lcgFloats(n * H * D, 11 + b, 2),
@@ -183,7 +182,6 @@ describe.skipIf(!ctx)('int8 fused decode attention against exact attention and i
             maxTokens: 256,
             targetWorkgroups: 2,
             arithmetic: 'int8',
-            compact: seed % 2 === 0,
           })
           const dim = attn.layout.headDim
           attn.append(0, lcgFloats(40 * dim, seed + 7), lcgFloats(40 * dim, seed + 8))

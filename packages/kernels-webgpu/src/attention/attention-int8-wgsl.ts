@@ -10,25 +10,31 @@ export interface Int8AttentionConstants {
   readonly logits: boolean
   /** Most pages one workgroup takes (the split plan never gives it more). */
   readonly pagesPerSplit: number
-  /**
-   * Rolled loops instead of unrolled prefetching: fewer registers per invocation, so more workgroups fit
-   * an SM (what limits these kernels on an H200). Default false.
-   */
-  readonly compact?: boolean
 }
 
-/** Key groups one split holds at most; more pages per split are not worth their shared memory. */
-export const INT8_KEY_GROUPS_PER_SPLIT = 8
+/**
+ * Key groups one split holds at most by default. On an H200 through Dawn a workgroup of this kernel gets an
+ * SM to itself whatever its workgroup memory, so long splits win: 24 (41 KB of workgroup memory at head
+ * dim 128) read 3.4 TB/s where 8 read 1.3 (tools/gpu-bench/results).
+ */
+export const INT8_KEY_GROUPS_PER_SPLIT = 24
 
 /**
  * The most pages per split of the `int8` kernel for a layout: as many as hold
- * {@link INT8_KEY_GROUPS_PER_SPLIT} key groups, at least one.
+ * {@link INT8_KEY_GROUPS_PER_SPLIT} key groups and fit `maxWorkgroupBytes` of workgroup memory (16 KiB, the
+ * WebGPU minimum, by default), at least one.
  *
  * @example
- * int8PagesPerSplit(pageLayout('q4', 128, 128, 128, 'int8')) // 8
+ * int8PagesPerSplit(pageLayout('q4', 128, 128, 128, 'int8'), 1, 49152) // 24
  */
-export function int8PagesPerSplit(layout: PageLayout): number {
-  return Math.max(1, Math.floor(INT8_KEY_GROUPS_PER_SPLIT / (layout.pageTokens / layout.groupSize)))
+export function int8PagesPerSplit(layout: PageLayout, qv = 1, maxWorkgroupBytes = 16384): number {
+  let pages = Math.max(1, Math.floor(INT8_KEY_GROUPS_PER_SPLIT / (layout.pageTokens / layout.groupSize)))
+  while (
+    pages > 1 &&
+    int8SharedBytes({ layout, qv, logits: false, pagesPerSplit: pages }) > maxWorkgroupBytes
+  )
+    pages--
+  return pages
 }
 
 /**
@@ -47,10 +53,7 @@ export function int8SharedBytes(c: Int8AttentionConstants): number {
   const KG = KPS * GP
   const vec4 = 16
   const words =
-    (D * QV +
-      KG * W * (perWord / 4) * QV +
-      2 * KG * QV +
-      Math.max(P * (1 + VG), 2 * KG * W) * QV) *
+    (D * QV + KG * W * (perWord / 4) * QV + 2 * KG * QV + Math.max(P * (1 + VG), 2 * KG * W) * QV) *
       (vec4 / 4) +
     KPS +
     KPS * (P / 4) * VG * 4 * QV +
@@ -125,39 +128,7 @@ export function attentionInt8Wgsl(c: Int8AttentionConstants): string {
         LOGITS[(b * U.qHeads + h * qpk + j) * U.logitStride + (first + pg) * P + tid] = x;
       }`
     : ''
-  const logitsPass =
-    c.compact === true
-      ? /* wgsl */ `
-  // 2. logits, one token per invocation (rolled loops: fewer registers, more workgroups per SM)
-  ${eachV((v) => `var mloc${v} = vec4<f32>(NEG);`)}
-  let W4 = select(W / 4u, U.maxPages, U.maxPages == 0xFFFFFFFFu);
-  for (var pg = 0u; pg < KPS; pg++) {
-    let valid = ${validOf('pg')};
-    ${eachV((v) => `var s${v} = vec4<f32>(NEG);`)}
-    if (tid < valid) {
-      let base = pbase[pg];
-      for (var g = 0u; g < VG; g++) {
-        vreg[pg * VG + g] = vec2<f32>(bitcast<f32>(PG[base + VS + tid * VG + g]), bitcast<f32>(PG[base + VM + tid * VG + g]));
-      }
-      let kg = pg * GP + tid / GROUP;
-      ${eachV((v) => `var acc${v} = vec4<i32>(0);`)}
-      for (var k4 = 0u; k4 < W4; k4++) {
-        let x = PG4[(base + KW) / 4u + k4 * P + tid];
-        ${each(4, (m) =>
-          each(BPB, (j) => {
-            return `{ let bw = (x.${lanes[m]} >> ${j * L.bits}u) & BMASK; ${eachV(
-              (v) =>
-                `let qq${v} = qk[((kg * W + k4 * 4u + ${m}u) * BPB + ${j}u) * QV + ${v}u]; acc${v} += ${dot4('dot4I8Packed', 'bw', `qq${v}`)};`,
-            )} }`
-          }),
-        )}
-      }
-      ${eachV((v) => `s${v} = alpha[kg * QV + ${v}u] * vec4<f32>(acc${v}) + kbias[kg * QV + ${v}u];`)}${writeLogits}
-    }
-    ${eachV((v) => `sreg[pg * QV + ${v}u] = s${v}; mloc${v} = max(mloc${v}, s${v});`)}
-  }
-`
-      : /* wgsl */ `
+  const logitsPass = /* wgsl */ `
   // 2. logits, one token per invocation; the next page's key words are loaded before this page's sums
   ${eachV((v) => `var mloc${v} = vec4<f32>(NEG);`)}
   ${each(W / 4, (k4) => `var x${k4} = vec4<u32>(0u);`)}
@@ -195,26 +166,7 @@ export function attentionInt8Wgsl(c: Int8AttentionConstants): string {
     ${each(W / 4, (k4) => `x${k4} = y${k4};`)}
   }
 `
-  const valuePass =
-    c.compact === true
-      ? /* wgsl */ `
-  for (var pg = 0u; pg < KPS; pg++) {
-    let quads = (${validOf('pg')} + 3u) / 4u;
-    let base = pbase[pg];
-    for (var qd = lane; qd < quads; qd += LANES) {
-      let z = PG4[(base + VW) / 4u + qd * W + k];
-      let wb = ((pg * (P / 4u) + qd) * VG + vgk) * 4u * QV;
-      ${eachV((v) => `let wv${v} = vec4<u32>(${each(4, (x) => `atomicLoad(&wq[wb + ${4 * v + x}u])`, ', ')});`)}
-      ${each(4, (m) =>
-        each(BPB, (j) => {
-          const e = m * BPB + j
-          return `{ let bw = (z.${lanes[m]} >> ${j * L.bits}u) & BMASK; ${eachV((v) => `a${e}_${v} += ${dot4('dot4U8Packed', 'bw', `wv${v}`)};`)} }`
-        }),
-      )}
-    }
-  }
-`
-      : /* wgsl */ `
+  const valuePass = /* wgsl */ `
   ${each(NQ, (i) => `var z${i} = vec4<u32>(0u);`)}
   {
     let quads = (${validOf('0u')} + 3u) / 4u;

@@ -33,7 +33,10 @@ export interface DecodeAttentionOptions {
   readonly maxTokens: number
   /** Softmax scale, default `1 / sqrt(headDim)`. */
   readonly scale?: number
-  /** Workgroups to aim for when splitting long contexts (flash-decoding). Default 4096. */
+  /**
+   * Workgroups to aim for when splitting long contexts (flash-decoding). Default 4096 (float32), 512
+   * (`int8`, whose workgroups each take an SM and run best on long splits).
+   */
   readonly targetWorkgroups?: number
   /**
    * Use subgroup reductions where the device allows (see `probeSubgroups`). Default false: on an H200
@@ -48,12 +51,10 @@ export interface DecodeAttentionOptions {
    */
   readonly arithmetic?: AttentionArithmetic
   /**
-   * `int8` only: most pages a workgroup takes (compiled in; shared memory grows with it). Default
-   * `int8PagesPerSplit(layout)`, 8 key groups.
+   * `int8` only: most pages a workgroup takes (compiled in; workgroup memory grows with it). Default
+   * `int8PagesPerSplit`: 24 key groups, fewer where the device's workgroup memory is smaller.
    */
   readonly maxPagesPerSplit?: number
-  /** `int8` only: rolled loops instead of unrolled prefetching (fewer registers). Default false. */
-  readonly compact?: boolean
 }
 
 /** Output of {@link DecodeAttention.run}. */
@@ -88,7 +89,7 @@ export class DecodeAttention extends PagedKV {
     this.qHeads = options.kvHeads * options.queryHeadsPerKv
     this.qv = Math.ceil(options.queryHeadsPerKv / 4)
     this.scale = options.scale ?? 1 / Math.sqrt(options.headDim)
-    this.target = options.targetWorkgroups ?? 4096
+    this.target = options.targetWorkgroups ?? (this.layout.arithmetic === 'int8' ? 512 : 4096)
     if (
       !Number.isInteger(options.queryHeadsPerKv) ||
       options.queryHeadsPerKv < 1 ||
@@ -124,7 +125,10 @@ export class DecodeAttention extends PagedKV {
 
   /** Most pages per workgroup of the `int8` kernel. */
   private get int8Pages(): number {
-    return this.options.maxPagesPerSplit ?? int8PagesPerSplit(this.layout)
+    return (
+      this.options.maxPagesPerSplit ??
+      int8PagesPerSplit(this.layout, this.qv, this.context.device.limits.maxComputeWorkgroupStorageSize)
+    )
   }
 
   /** Whether the `int8` kernel reads this cache. */
@@ -189,7 +193,7 @@ export class DecodeAttention extends PagedKV {
     const { acc, ml } = this.partialBuffers(splits)
     const { kvHeads, queryHeadsPerKv: qpk, headDim: D } = this.options
     const withLogits = logits !== undefined
-    const key = `attn:${this.layout.kind}:${this.layout.arithmetic}:d${D}:p${this.layout.pageTokens}:g${this.layout.groupSize}:qv${this.qv}:l${withLogits}${this.int8 ? `:s${this.int8Pages}:c${this.options.compact === true}` : ''}`
+    const key = `attn:${this.layout.kind}:${this.layout.arithmetic}:d${D}:p${this.layout.pageTokens}:g${this.layout.groupSize}:qv${this.qv}:l${withLogits}${this.int8 ? `:s${this.int8Pages}` : ''}`
     const layout = this.layout
     const attn = getPipeline(device, key, () =>
       this.int8
