@@ -5,11 +5,13 @@
  */
 import {
   type AttentionArithmetic,
+  BufferUsage,
   type CacheKind,
   createDecodeAttention,
   decodeAttentionReference,
   decodePage,
   type KvGpuContext,
+  readBuffer,
   requestDevice,
   storageBuffer,
   uploadBuffer,
@@ -83,6 +85,57 @@ async function check(ctx: KvGpuContext, kind: CacheKind, arithmetic: AttentionAr
   return err
 }
 
+/**
+ * The int8 kernel against the float32 kernel on the same long cache (random data, 2 sequences of 20,000
+ * and 13,000 tokens × 8 KV heads, appended from the CPU), split as long as the int8 kernel allows: a split or a page
+ * the int8 kernel skipped would show here as a difference far above its rounding.
+ */
+async function scaleCheck(ctx: KvGpuContext, kind: CacheKind): Promise<Record<string, unknown>> {
+  const lengths = [20000, 13000]
+  let s = 99
+  const rnd = () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0
+    return s / 2 ** 31 - 1
+  }
+  const data = lengths.map((n) => ({
+    k: new Float32Array(n * KV * D).map(() => rnd() * 2),
+    v: new Float32Array(n * KV * D).map(() => rnd()),
+  }))
+  const query = new Float32Array(lengths.length * KV * QPK * D).map(() => rnd())
+  const outputs: Float32Array[] = []
+  let splitPlan = { pagesPerSplit: 0, splits: 0 }
+  for (const arithmetic of ['float32', 'int8'] as const) {
+    const attn = createDecodeAttention(ctx, {
+      headDim: D,
+      kvHeads: KV,
+      queryHeadsPerKv: QPK,
+      kind,
+      groupSize: 128,
+      batch: lengths.length,
+      maxTokens: 20000,
+      arithmetic,
+      targetWorkgroups: 16,
+    })
+    for (const [b, { k, v }] of data.entries()) attn.append(b, k, v)
+    outputs.push((await attn.run(query)).output)
+    splitPlan = attn.splitPlan()
+    attn.destroy()
+  }
+  let diff = 0
+  let magnitude = 0
+  for (let i = 0; i < outputs[0]!.length; i++) {
+    diff = Math.max(diff, Math.abs(outputs[0]![i]! - outputs[1]![i]!))
+    magnitude = Math.max(magnitude, Math.abs(outputs[0]![i]!))
+  }
+  return {
+    scaleCheck: kind,
+    tokens: lengths,
+    int8PagesPerSplit: splitPlan.pagesPerSplit,
+    int8VsFloat32MaxAbsDiff: diff,
+    maxAbsOutput: magnitude,
+  }
+}
+
 async function bench(
   ctx: KvGpuContext,
   kind: CacheKind,
@@ -135,21 +188,37 @@ async function bench(
   const q = shards.map((a) => uploadBuffer(device, new Float32Array(a.batch * KV * QPK * D).fill(0.05)))
   const out = shards.map((a) => storageBuffer(device, 4 * a.batch * KV * QPK * D))
   const lse = shards.map((a) => storageBuffer(device, 4 * a.batch * KV * QPK))
+  const stamps = ctx.features.has('timestamp-query')
+    ? device.createQuerySet({ type: 'timestamp', count: 2 })
+    : undefined
+  const resolved = storageBuffer(device, 16, BufferUsage.QUERY_RESOLVE | BufferUsage.COPY_SRC)
+  /** Wall-clock ms per call from submit to completion, and GPU ms per call between two timestamps. */
   const runs = async (n: number) => {
     const enc = device.createCommandEncoder()
+    if (stamps)
+      enc.beginComputePass({ timestampWrites: { querySet: stamps, beginningOfPassWriteIndex: 0 } }).end()
     for (let i = 0; i < n; i++) {
       for (const [j, a] of shards.entries()) a.encode(enc, q[j]!, out[j]!, lse[j]!)
+    }
+    if (stamps) {
+      enc.beginComputePass({ timestampWrites: { querySet: stamps, endOfPassWriteIndex: 1 } }).end()
+      enc.resolveQuerySet(stamps, 0, 2, resolved, 0)
     }
     const t0 = performance.now()
     device.queue.submit([enc.finish()])
     await device.queue.onSubmittedWorkDone()
-    return (performance.now() - t0) / n
+    const wall = (performance.now() - t0) / n
+    if (!stamps) return { wall, gpu: wall }
+    const [begin, end] = new BigUint64Array(await readBuffer(device, resolved, 16))
+    return { wall, gpu: Number(end! - begin!) / 1e6 / n }
   }
   device.pushErrorScope('validation')
   await runs(2)
   const invalid = await device.popErrorScope()
   if (invalid) throw new Error(`validation: ${invalid.message}`)
-  const ms = Math.min(await runs(ITERS), await runs(ITERS))
+  const [r1, r2] = [await runs(ITERS), await runs(ITERS)]
+  const ms = Math.min(r1.gpu, r2.gpu)
+  const wallMs = Math.min(r1.wall, r2.wall)
   const bytes = shards.reduce((sum, a) => sum + a.batch * bytesPerSeq, 0)
   print({
     impl: 'webgpu-fused',
@@ -164,10 +233,12 @@ async function bench(
     splits: shards[0]!.splitPlan().splits,
     subgroups: shards[0]!.subgroupReductions,
     ms: +ms.toFixed(4),
+    wallMs: +wallMs.toFixed(4),
     cacheBytes: bytes,
     GBps: +(bytes / ms / 1e6).toFixed(1),
   })
-  for (const b of [...q, ...out, ...lse]) b.destroy()
+  for (const b of [...q, ...out, ...lse, resolved]) b.destroy()
+  stamps?.destroy()
   for (const a of shards) a.destroy()
 }
 
@@ -190,6 +261,7 @@ if (process.env.BENCH_OCCUPANCY === '1') await occupancy(ctx, print)
 if (process.env.BENCH_CONCURRENCY === '1') await concurrency(ctx, print)
 for (const kind of ['f16', 'q4', 'q2'] as const)
   print({ check: kind, maxAbsErr: await check(ctx, kind, 'float32') })
+for (const kind of ['q4', 'q2'] as const) print(await scaleCheck(ctx, kind))
 for (const kind of ['q4', 'q2'] as const)
   print({ check: `${kind}-int8`, maxAbsErr: await check(ctx, kind, 'int8') })
 // page tokens : target workgroups : group size : arithmetic [: int8 max pages per split]

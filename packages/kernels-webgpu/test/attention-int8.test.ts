@@ -92,14 +92,18 @@ describe.skipIf(!ctx)('int8 fused decode attention against exact attention and i
     target: number
     group: number
     weights: boolean
+    perSplit?: number
   }> = [
     { kind: 'q4', qpk: 4, lengths: [70, 33], target: 8, group: 32, weights: true },
     { kind: 'q4', qpk: 4, lengths: [130, 1], target: 1000, group: 16, weights: false },
     { kind: 'q2', qpk: 3, lengths: [97, 64], target: 2, group: 32, weights: false },
     { kind: 'q4', qpk: 6, lengths: [17], target: 4, group: 32, weights: false },
     { kind: 'q2', qpk: 1, lengths: [200], target: 1, group: 16, weights: true },
+    // long splits, more pages per workgroup than the default: the split plan and the kernel must agree
+    { kind: 'q4', qpk: 4, lengths: [700, 40], target: 1, group: 32, weights: true, perSplit: 20 },
+    { kind: 'q2', qpk: 2, lengths: [650], target: 1, group: 16, weights: false, perSplit: 17 },
   ]
-  for (const { kind, qpk, lengths, target, group, weights } of cases) {
+  for (const { kind, qpk, lengths, target, group, weights, perSplit } of cases) {
     test(`${kind}, ${qpk} query heads per KV head, lengths ${lengths.join('/')}, group ${group}, target ${target}`, async () => {
       const D = 64
       const H = 2
@@ -112,9 +116,10 @@ describe.skipIf(!ctx)('int8 fused decode attention against exact attention and i
         groupSize: group,
         pageTokens: 32,
         batch,
-        maxTokens: 256,
+        maxTokens: 704,
         targetWorkgroups: target,
         arithmetic: 'int8',
+        ...(perSplit === undefined ? {} : { maxPagesPerSplit: perSplit }),
       })
       const kv = lengths.map((n, b) => ({
         keys: lcgFloats(n * H * D, 11 + b, 2),
@@ -125,6 +130,7 @@ describe.skipIf(!ctx)('int8 fused decode attention against exact attention and i
         attn.append(b, keys.subarray(0, cut), values.subarray(0, cut))
         attn.append(b, keys.subarray(cut), values.subarray(cut))
       })
+      if (perSplit !== undefined) expect(attn.splitPlan().pagesPerSplit).toBe(perSplit)
       const query = lcgFloats(batch * H * qpk * D, 5, 1.5)
       const result = await attn.run(query, { weights })
       let worst = 0
@@ -166,11 +172,12 @@ describe.skipIf(!ctx)('int8 fused decode attention against exact attention and i
       fc.asyncProperty(
         fc.constantFrom<CacheKind>('q4', 'q2'),
         fc.integer({ min: 1, max: 4 }),
-        fc.integer({ min: 1, max: 150 }),
+        fc.integer({ min: 1, max: 300 }),
         fc.integer({ min: 0, max: 1 << 20 }),
+        fc.constantFrom(1, 3, 10),
         fc.constantFrom(1, 1e-20, 1e3),
         fc.constantFrom(1, 1e-20, 8),
-        async (kind, qpk, n, seed, magnitude, keyScale) => {
+        async (kind, qpk, n, seed, perSplit, magnitude, keyScale) => {
           const D = 32
           const attn = createDecodeAttention(ctx!, {
             headDim: kind === 'q2' ? 64 : D,
@@ -179,9 +186,10 @@ describe.skipIf(!ctx)('int8 fused decode attention against exact attention and i
             kind,
             groupSize: 16,
             pageTokens: 32,
-            maxTokens: 256,
+            maxTokens: 448,
             targetWorkgroups: 2,
             arithmetic: 'int8',
+            maxPagesPerSplit: perSplit,
           })
           const dim = attn.layout.headDim
           attn.append(0, lcgFloats(40 * dim, seed + 7), lcgFloats(40 * dim, seed + 8))

@@ -201,7 +201,7 @@ export class DecodeAttention extends PagedKV {
             layout,
             qv: this.qv,
             logits: withLogits,
-            pagesPerSplit: int8PagesPerSplit(layout),
+            pagesPerSplit: this.int8Pages,
           })
         : attentionWgsl({ layout, qv: this.qv, logits: withLogits }),
     )
