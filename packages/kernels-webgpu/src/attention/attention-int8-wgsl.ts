@@ -13,11 +13,11 @@ export interface Int8AttentionConstants {
 }
 
 /**
- * Key groups one split holds at most by default. On an H200 through Dawn a workgroup of this kernel gets an
- * SM to itself whatever its workgroup memory, so long splits win: 24 (41 KB of workgroup memory at head
- * dim 128) read 3.4 TB/s where 8 read 1.3 (tools/gpu-bench/results).
+ * Key groups one split holds at most by default. On an H200 through Dawn, 8 (17 KB of workgroup memory at
+ * head dim 128) ran as fast as 12 and faster than 16 or 24: a workgroup with 30 KB or more of workgroup
+ * memory gets an SM to itself (tools/gpu-bench/results).
  */
-export const INT8_KEY_GROUPS_PER_SPLIT = 24
+export const INT8_KEY_GROUPS_PER_SPLIT = 8
 
 /**
  * The most pages per split of the `int8` kernel for a layout: as many as hold
@@ -25,7 +25,7 @@ export const INT8_KEY_GROUPS_PER_SPLIT = 24
  * WebGPU minimum, by default), at least one.
  *
  * @example
- * int8PagesPerSplit(pageLayout('q4', 128, 128, 128, 'int8'), 1, 49152) // 24
+ * int8PagesPerSplit(pageLayout('q4', 128, 128, 128, 'int8'), 1, 49152) // 8
  */
 export function int8PagesPerSplit(layout: PageLayout, qv = 1, maxWorkgroupBytes = 16384): number {
   let pages = Math.max(1, Math.floor(INT8_KEY_GROUPS_PER_SPLIT / (layout.pageTokens / layout.groupSize)))

@@ -33,10 +33,7 @@ export interface DecodeAttentionOptions {
   readonly maxTokens: number
   /** Softmax scale, default `1 / sqrt(headDim)`. */
   readonly scale?: number
-  /**
-   * Workgroups to aim for when splitting long contexts (flash-decoding). Default 4096 (float32), 512
-   * (`int8`, whose workgroups each take an SM and run best on long splits).
-   */
+  /** Workgroups to aim for when splitting long contexts (flash-decoding). Default 4096. */
   readonly targetWorkgroups?: number
   /**
    * Use subgroup reductions where the device allows (see `probeSubgroups`). Default false: on an H200
@@ -52,7 +49,7 @@ export interface DecodeAttentionOptions {
   readonly arithmetic?: AttentionArithmetic
   /**
    * `int8` only: most pages a workgroup takes (compiled in; workgroup memory grows with it). Default
-   * `int8PagesPerSplit`: 24 key groups, fewer where the device's workgroup memory is smaller.
+   * `int8PagesPerSplit`: 8 key groups, fewer where the device's workgroup memory is smaller.
    */
   readonly maxPagesPerSplit?: number
 }
@@ -89,7 +86,7 @@ export class DecodeAttention extends PagedKV {
     this.qHeads = options.kvHeads * options.queryHeadsPerKv
     this.qv = Math.ceil(options.queryHeadsPerKv / 4)
     this.scale = options.scale ?? 1 / Math.sqrt(options.headDim)
-    this.target = options.targetWorkgroups ?? (this.layout.arithmetic === 'int8' ? 512 : 4096)
+    this.target = options.targetWorkgroups ?? 4096
     if (
       !Number.isInteger(options.queryHeadsPerKv) ||
       options.queryHeadsPerKv < 1 ||
