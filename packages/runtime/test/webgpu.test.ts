@@ -42,8 +42,13 @@ afterAll(() => {
   gpu?.dispose()
 })
 
-async function accelerated(model: Model, kind: CacheKind, context = gpu!) {
-  const accelerator = await webgpuAccelerator(model.config, { kind, device: context.device })
+async function accelerated(
+  model: Model,
+  kind: CacheKind,
+  context = gpu!,
+  arithmetic: 'float32' | 'int8' = 'float32',
+) {
+  const accelerator = await webgpuAccelerator(model.config, { kind, device: context.device, arithmetic })
   created.push(accelerator)
   return { accelerator, cache: model.createCache({ accelerator }) }
 }
@@ -130,20 +135,22 @@ describe.skipIf(!gpu)('GPU decode attention on the embedded model', () => {
     expect(accelerator.deviceBytes()).toBe(0)
   }, 60_000)
 
-  for (const [kind, bits] of [
-    ['q4', 4],
-    ['q2', 2],
+  for (const [kind, bits, arithmetic] of [
+    ['q4', 4, 'float32'],
+    ['q2', 2, 'float32'],
+    ['q4', 4, 'int8'],
+    ['q2', 2, 'int8'],
   ] as const) {
-    test(`${kind}: logits within ${TOLERANCE_Q[kind]} of full precision and ${VERSUS_CPU_CODEC}× the CPU uniform codec's error`, async () => {
+    test(`${kind} (${arithmetic} arithmetic): logits within ${TOLERANCE_Q[kind]} of full precision and ${VERSUS_CPU_CODEC}× the CPU uniform codec's error`, async () => {
       const model = await embeddedModel()
       const tokens = await passage(model)
       const full = model.createCache()
       const codec = uniform({ bits, groupSize: 32, residual: 0, blockTokens: 32 })
       const cpuWorst = await worstDeviation(model, tokens, model.createCache({ codec }), full)
-      const { accelerator, cache } = await accelerated(model, kind)
+      const { accelerator, cache } = await accelerated(model, kind, gpu!, arithmetic)
       const worst = await worstDeviation(model, tokens, cache, model.createCache())
       console.info(
-        `runtime webgpu ${kind}: max |logits − full precision| over ${STEPS} steps = ${worst} (CPU uniform ${bits}-bit: ${cpuWorst})`,
+        `runtime webgpu ${kind} ${arithmetic}: max |logits − full precision| over ${STEPS} steps = ${worst} (CPU uniform ${bits}-bit: ${cpuWorst})`,
       )
       expect(accelerator.serving).toBe(true)
       expect(worst).toBeLessThan(TOLERANCE_Q[kind])

@@ -1,4 +1,5 @@
 import {
+  type AttentionArithmetic,
   type CacheKind,
   createDecodeAttention,
   type DecodeAttention,
@@ -41,6 +42,11 @@ export interface WebGpuAcceleratorOptions {
   readonly pageTokens?: number
   /** Tokens the sequence may reach; pages for all of them are allocated up front. Default `maxPositions`. */
   readonly maxTokens?: number
+  /**
+   * q kinds: the fused kernel's arithmetic, `float32` (default) or `int8` (4-way integer dot products; see
+   * `@kv/kernels-webgpu`'s README for its error bound).
+   */
+  readonly arithmetic?: AttentionArithmetic
   /** The application's device (its engine's); otherwise one is requested and owned by the accelerator. */
   readonly device?: KvGpuContext['device']
 }
@@ -244,6 +250,7 @@ export async function webgpuAccelerator(
           groupSize: options.groupSize ?? 32,
           pageTokens: options.pageTokens ?? 128,
           maxTokens: maxTokens!,
+          ...(options.arithmetic === undefined ? {} : { arithmetic: options.arithmetic }),
         }),
       )
     }
