@@ -190,7 +190,7 @@ export async function occupancy(
 
 /**
  * Whether workgroups share an SM: a latency-bound kernel (a chain of dependent loads per invocation) timed
- * against its number of workgroups, plain and with 40 KB of workgroup memory. Flat times up to N
+ * against its number of workgroups, with 0 to 40 KB of workgroup memory. Flat times up to N
  * workgroups mean N run at once.
  */
 export async function concurrency(
@@ -202,14 +202,10 @@ export async function concurrency(
   const chain = new Uint32Array(n).map((_, i) => (i * 7919 + 13) % n)
   const buf = uploadBuffer(device, chain)
   const out = storageBuffer(device, 4 * 2112 * 256)
-  for (const [label, decl, use] of [
-    ['plain', '', ''],
-    [
-      '40 KB shared',
-      'var<workgroup> big: array<vec4<u32>, 2560>;',
-      'big[tid] = vec4<u32>(i); workgroupBarrier(); i += big[(tid + 1u) % 128u].x;',
-    ],
-  ] as const) {
+  for (const kb of [0, 8, 16, 24, 40]) {
+    const label = `${kb} KB shared`
+    const decl = kb === 0 ? '' : `var<workgroup> big: array<vec4<u32>, ${kb * 64}>;`
+    const use = kb === 0 ? '' : 'big[tid] = vec4<u32>(i); workgroupBarrier(); i += big[(tid + 1u) % 128u].x;'
     const pipeline = getPipeline(
       device,
       `micro:chase:${label}`,
@@ -225,7 +221,7 @@ fn main(@builtin(local_invocation_index) tid: u32, @builtin(workgroup_id) wg: ve
   O[wg.x * 128u + tid] = i;
 }`,
     )
-    for (const wgs of [66, 132, 264, 528, 1056, 2112]) {
+    for (const wgs of [132, 264, 528, 1056, 2112]) {
       const run = async (reps: number) => {
         const enc = device.createCommandEncoder()
         for (let r = 0; r < reps; r++) encodeDispatch(device, enc, pipeline, [buf, out], [wgs, 1, 1])
