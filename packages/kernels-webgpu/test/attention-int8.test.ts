@@ -11,7 +11,7 @@ import {
   pageLayout,
   readValueWords,
 } from '../src/index.js'
-import { lcgFloats, testContext } from './gpu-context.js'
+import { appendInPieces, lcgFloats, testContext } from './gpu-context.js'
 
 const ctx = await testContext()
 
@@ -121,15 +121,7 @@ describe.skipIf(!ctx)('int8 fused decode attention against exact attention and i
         arithmetic: 'int8',
         ...(perSplit === undefined ? {} : { maxPagesPerSplit: perSplit }),
       })
-      const kv = lengths.map((n, b) => ({
-        keys: lcgFloats(n * H * D, 11 + b, 2),
-        values: lcgFloats(n * H * D, 23 + b),
-      }))
-      kv.forEach(({ keys, values }, b) => {
-        const cut = Math.min(lengths[b]!, 5) * H * D
-        attn.append(b, keys.subarray(0, cut), values.subarray(0, cut))
-        attn.append(b, keys.subarray(cut), values.subarray(cut))
-      })
+      const kv = appendInPieces(attn, lengths, H, D)
       if (perSplit !== undefined) expect(attn.splitPlan().pagesPerSplit).toBe(perSplit)
       const query = lcgFloats(batch * H * qpk * D, 5, 1.5)
       const result = await attn.run(query, { weights })

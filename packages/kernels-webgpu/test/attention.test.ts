@@ -8,7 +8,7 @@ import {
   encodePage,
   type PageLayout,
 } from '../src/index.js'
-import { lcgFloats, testContext } from './gpu-context.js'
+import { appendInPieces, lcgFloats, testContext } from './gpu-context.js'
 
 const ctx = await testContext()
 
@@ -87,16 +87,7 @@ describe.skipIf(!ctx)('fused decode attention over a paged cache against the CPU
         targetWorkgroups: target,
         subgroups,
       })
-      const kv = lengths.map((n, b) => ({
-        keys: lcgFloats(n * H * D, 11 + b, 2),
-        values: lcgFloats(n * H * D, 23 + b),
-      }))
-      kv.forEach(({ keys, values }, b) => {
-        // appended in uneven pieces so partial pages are re-encoded
-        const cut = Math.min(lengths[b]!, 5) * H * D
-        attn.append(b, keys.subarray(0, cut), values.subarray(0, cut))
-        attn.append(b, keys.subarray(cut), values.subarray(cut))
-      })
+      const kv = appendInPieces(attn, lengths, H, D)
       const query = lcgFloats(batch * H * qpk * D, 5, 1.5)
       const result = await attn.run(query, { weights })
       if (!subgroups) expect(attn.subgroupReductions).toBe(false)

@@ -26,3 +26,25 @@ export function lcgFloats(n: number, seed: number, scale = 1): Float32Array {
   }
   return out
 }
+
+/**
+ * Deterministic keys (scale 2) and values for sequences of `lengths` tokens × `heads` × `headDim`,
+ * appended to `cache` in two uneven pieces each, so that partial pages are re-encoded.
+ */
+export function appendInPieces(
+  cache: { append(seq: number, keys: Float32Array, values: Float32Array): void },
+  lengths: readonly number[],
+  heads: number,
+  headDim: number,
+): Array<{ keys: Float32Array; values: Float32Array }> {
+  const kv = lengths.map((n, b) => ({
+    keys: lcgFloats(n * heads * headDim, 11 + b, 2),
+    values: lcgFloats(n * heads * headDim, 23 + b),
+  }))
+  kv.forEach(({ keys, values }, b) => {
+    const cut = Math.min(lengths[b]!, 5) * heads * headDim
+    cache.append(b, keys.subarray(0, cut), values.subarray(0, cut))
+    cache.append(b, keys.subarray(cut), values.subarray(cut))
+  })
+  return kv
+}

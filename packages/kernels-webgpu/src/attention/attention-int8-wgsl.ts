@@ -1,3 +1,4 @@
+import { attentionBindings, LOAD_QUERY } from './attention-bindings.js'
 import type { PageLayout } from './layout.js'
 
 /** Compile-time constants of the `int8` split decode-attention kernel. */
@@ -196,17 +197,7 @@ export function attentionInt8Wgsl(c: Int8AttentionConstants): string {
   }
 `
   return /* wgsl */ `
-struct Params { batch: u32, kvHeads: u32, maxPages: u32, pagesPerSplit: u32,
-                splits: u32, qHeads: u32, logitStride: u32, scale: f32 }
-@group(0) @binding(0) var<uniform> U: Params;
-@group(0) @binding(1) var<storage, read> Q: array<f32>;
-@group(0) @binding(2) var<storage, read> PG: array<u32>;
-@group(0) @binding(3) var<storage, read> PT: array<u32>;
-@group(0) @binding(4) var<storage, read> LEN: array<u32>;
-@group(0) @binding(5) var<storage, read_write> OACC: array<vec4<f32>>;
-@group(0) @binding(6) var<storage, read_write> OML: array<vec4<f32>>;
-@group(0) @binding(7) var<storage, read> PG4: array<vec4<u32>>;
-${c.logits ? '@group(0) @binding(8) var<storage, read_write> LOGITS: array<f32>;' : ''}
+${attentionBindings(c.logits, ['PG4: array<vec4<u32>>'])}
 const D: u32 = ${D}u;
 const P: u32 = ${P}u;
 const W: u32 = ${W}u;
@@ -247,15 +238,7 @@ fn main(@builtin(local_invocation_index) tid: u32, @builtin(workgroup_id) wg: ve
   var sreg: array<vec4<f32>, ${KPS * QV}>;
   var vreg: array<vec2<f32>, ${KPS * VG}>;
   let qpk = U.qHeads / U.kvHeads;
-  for (var i = tid; i < D * QV; i += P) {
-    let ch = i / QV; let vv = i % QV;
-    var q = vec4<f32>(0.0);
-    for (var e = 0u; e < 4u; e++) {
-      let j = vv * 4u + e;
-      if (j < qpk) { q[e] = Q[(b * U.qHeads + h * qpk + j) * D + ch] * U.scale; }
-    }
-    qsh[i] = q;
-  }
+${LOAD_QUERY}
   for (var i = tid; i < ${KPS * (P / 4) * VG * 4 * QV}u; i += P) { atomicStore(&wq[i], 0u); }
   for (var i = tid; i < D * 4u * QV; i += P) { atomicStore(&oacc[i], 0u); }
   let len = LEN[b];

@@ -1,3 +1,4 @@
+import { attentionBindings, LOAD_QUERY } from './attention-bindings.js'
 import type { PageLayout } from './layout.js'
 
 /** Compile-time constants of the split decode-attention kernel. */
@@ -38,16 +39,7 @@ export function attentionWgsl(c: AttentionConstants): string {
   const tmpSize = Math.max(P, D)
   const sg = c.subgroups === true
   const header = /* wgsl */ `${sg ? 'enable subgroups;\ndiagnostic(off, subgroup_uniformity);' : ''}
-struct Params { batch: u32, kvHeads: u32, maxPages: u32, pagesPerSplit: u32,
-                splits: u32, qHeads: u32, logitStride: u32, scale: f32 }
-@group(0) @binding(0) var<uniform> U: Params;
-@group(0) @binding(1) var<storage, read> Q: array<f32>;
-@group(0) @binding(2) var<storage, read> PG: array<u32>;
-@group(0) @binding(3) var<storage, read> PT: array<u32>;
-@group(0) @binding(4) var<storage, read> LEN: array<u32>;
-@group(0) @binding(5) var<storage, read_write> OACC: array<vec4<f32>>;
-@group(0) @binding(6) var<storage, read_write> OML: array<vec4<f32>>;
-${c.logits ? '@group(0) @binding(7) var<storage, read_write> LOGITS: array<f32>;' : ''}
+${attentionBindings(c.logits)}
 const D: u32 = ${D}u;
 const P: u32 = ${P}u;
 const W: u32 = ${W}u;
@@ -213,15 +205,7 @@ ${quant ? `var<workgroup> qsg: array<vec4<f32>, ${GP * D * c.qv}>;\nvar<workgrou
 fn main(@builtin(local_invocation_index) tid: u32, @builtin(workgroup_id) wg: vec3<u32>${sg ? ', @builtin(subgroup_size) sgs: u32, @builtin(subgroup_invocation_id) sgi: u32' : ''}) {
   let split = wg.x; let h = wg.y; let b = wg.z;
   let qpk = U.qHeads / U.kvHeads;
-  for (var i = tid; i < D * QV; i += P) {
-    let ch = i / QV; let vv = i % QV;
-    var q = vec4<f32>(0.0);
-    for (var e = 0u; e < 4u; e++) {
-      let j = vv * 4u + e;
-      if (j < qpk) { q[e] = Q[(b * U.qHeads + h * qpk + j) * D + ch] * U.scale; }
-    }
-    qsh[i] = q;
-  }
+${LOAD_QUERY}
   let len = LEN[b];
   let pages = (len + P - 1u) / P;
   let first = split * U.pagesPerSplit;
