@@ -11,6 +11,7 @@ import {
   decodeAttentionReference,
   decodePage,
   type KvGpuContext,
+  pageLayout,
   readBuffer,
   requestDevice,
   storageBuffer,
@@ -151,18 +152,8 @@ async function bench(
 ) {
   const device = ctx.device
   const limit = Math.min(device.limits.maxStorageBufferBindingSize, device.limits.maxBufferSize)
-  const probe = createDecodeAttention(ctx, {
-    headDim: D,
-    kvHeads: KV,
-    queryHeadsPerKv: QPK,
-    kind,
-    pageTokens,
-    groupSize,
-    maxTokens: pageTokens,
-    arithmetic,
-  })
-  const bytesPerSeq = Math.ceil(tokens / pageTokens) * KV * probe.layout.pageWords * 4
-  probe.destroy()
+  const layout = pageLayout(kind, D, pageTokens, groupSize, arithmetic)
+  const bytesPerSeq = Math.ceil(tokens / pageTokens) * KV * layout.pageWords * 4
   const perShard = Math.max(1, Math.min(BATCH, Math.floor(limit / bytesPerSeq)))
   const shards: ReturnType<typeof createDecodeAttention>[] = []
   const fill = device.createCommandEncoder()

@@ -38,6 +38,35 @@ export function int8PagesPerSplit(layout: PageLayout, qv = 1, maxWorkgroupBytes 
   return pages
 }
 
+/** One workgroup array of the `int8` kernel: its WGSL element type, the element's bytes, the count. */
+interface WorkgroupArray {
+  readonly name: string
+  readonly type: string
+  readonly bytes: number
+  readonly count: number
+}
+
+/** The `int8` kernel's workgroup arrays: what the WGSL declares and what `int8SharedBytes` adds up. */
+function int8WorkgroupArrays(c: Int8AttentionConstants): WorkgroupArray[] {
+  const { headDim: D, pageTokens: P, rowWords: W, perWord, groupSize } = c.layout
+  const QV = c.qv
+  const VG = D / groupSize
+  const KPS = c.pagesPerSplit
+  const KG = KPS * (P / groupSize)
+  const vec4 = (name: string, type: string, count: number) => ({ name, type, bytes: 16, count: count * QV })
+  return [
+    vec4('qsh', 'vec4<f32>', D),
+    vec4('qk', 'vec4<u32>', KG * W * (perWord / 4)),
+    vec4('alpha', 'vec4<f32>', KG),
+    vec4('kbias', 'vec4<f32>', KG),
+    // workgroup reductions: per-thread partials, and the query step's partials per (key group, row word)
+    vec4('red', 'vec4<f32>', Math.max(P * (1 + VG), 2 * KG * W)),
+    { name: 'pbase', type: 'u32', bytes: 4, count: KPS },
+    { name: 'wq', type: 'atomic<u32>', bytes: 4, count: KPS * (P / 4) * VG * 4 * QV },
+    { name: 'oacc', type: 'atomic<u32>', bytes: 4, count: D * 4 * QV },
+  ]
+}
+
 /**
  * Bytes of workgroup memory the `int8` kernel declares for these constants (it must fit the device's
  * `maxComputeWorkgroupStorageSize`, 16 KiB guaranteed, 48 KiB on most GPUs).
@@ -46,20 +75,7 @@ export function int8PagesPerSplit(layout: PageLayout, qv = 1, maxWorkgroupBytes 
  * int8SharedBytes({ layout, qv: 1, logits: false, pagesPerSplit: 8 }) // 16,672 for q4, headDim 128, group 128
  */
 export function int8SharedBytes(c: Int8AttentionConstants): number {
-  const { headDim: D, pageTokens: P, rowWords: W, perWord, groupSize } = c.layout
-  const QV = c.qv
-  const GP = P / groupSize
-  const VG = D / groupSize
-  const KPS = c.pagesPerSplit
-  const KG = KPS * GP
-  const vec4 = 16
-  const words =
-    (D * QV + KG * W * (perWord / 4) * QV + 2 * KG * QV + Math.max(P * (1 + VG), 2 * KG * W) * QV) *
-      (vec4 / 4) +
-    KPS +
-    KPS * (P / 4) * VG * 4 * QV +
-    D * 4 * QV
-  return words * 4
+  return int8WorkgroupArrays(c).reduce((sum, a) => sum + a.bytes * a.count, 0)
 }
 
 /**
@@ -69,7 +85,7 @@ export function int8SharedBytes(c: Int8AttentionConstants): number {
  * 1. per key group, the query times the key scales (`q·scale`, KIVI's per-channel scales folded in) is
  *    rounded to int8 with one step `α = max|q·scale| / 127` per query head; key mins become a float bias;
  * 2. one invocation per token: `dot4I8Packed` of the int8 query with the token's codes (one byte-lane
- *    mask per code position, no conversion of codes), logit = `α·Σ + bias`, kept in shared memory;
+ *    mask per code position, no conversion of codes), logit = `α·Σ + bias`, kept in registers;
  * 3. the split's maximum, then `p = exp(logit − max)`, and the weights `p·valueScale` rounded to u8 with one
  *    step `σ = max / 255` per query head; value mins summed in float (`Σ p·min`);
  * 4. one invocation per (row word, token quads): `dot4U8Packed` of 4 tokens' codes of a channel (the
@@ -100,7 +116,8 @@ export function attentionInt8Wgsl(c: Int8AttentionConstants): string {
   const VG = D / L.groupSize
   const KPS = c.pagesPerSplit
   const KG = KPS * GP
-  const RN = Math.max(P * (1 + VG), 2 * KG * W)
+  const shared = int8WorkgroupArrays(c)
+  const wqWords = shared.find((a) => a.name === 'wq')!.count
   /** Token quads of a page per invocation in the value pass. */
   const NQ = W / 4
   const byteMask = L.bits === 4 ? '0x0F0F0F0Fu' : '0x03030303u'
@@ -219,17 +236,9 @@ const KM: u32 = ${L.keyMins}u;
 const VW: u32 = ${L.valueWords}u;
 const VS: u32 = ${L.valueScales}u;
 const VM: u32 = ${L.valueMins}u;
-const RN: u32 = ${RN}u;
 const NEG: f32 = -1e30;
 
-var<workgroup> qsh: array<vec4<f32>, ${D * QV}>;
-var<workgroup> qk: array<vec4<u32>, ${KG * W * BPB * QV}>;
-var<workgroup> alpha: array<vec4<f32>, ${KG * QV}>;
-var<workgroup> kbias: array<vec4<f32>, ${KG * QV}>;
-var<workgroup> red: array<vec4<f32>, ${RN * QV}>;
-var<workgroup> pbase: array<u32, ${KPS}>;
-var<workgroup> wq: array<atomic<u32>, ${KPS * (P / 4) * VG * 4 * QV}>;
-var<workgroup> oacc: array<atomic<u32>, ${D * 4 * QV}>;
+${shared.map((a) => `var<workgroup> ${a.name}: array<${a.type}, ${a.count}>;`).join('\n')}
 
 @compute @workgroup_size(${P})
 fn main(@builtin(local_invocation_index) tid: u32, @builtin(workgroup_id) wg: vec3<u32>) {
@@ -239,7 +248,7 @@ fn main(@builtin(local_invocation_index) tid: u32, @builtin(workgroup_id) wg: ve
   var vreg: array<vec2<f32>, ${KPS * VG}>;
   let qpk = U.qHeads / U.kvHeads;
 ${LOAD_QUERY}
-  for (var i = tid; i < ${KPS * (P / 4) * VG * 4 * QV}u; i += P) { atomicStore(&wq[i], 0u); }
+  for (var i = tid; i < ${wqWords}u; i += P) { atomicStore(&wq[i], 0u); }
   for (var i = tid; i < D * 4u * QV; i += P) { atomicStore(&oacc[i], 0u); }
   let len = LEN[b];
   let pages = (len + P - 1u) / P;

@@ -66,20 +66,27 @@ export function int8AttentionErrorBound(
     for (let d = 0; d < D; d++) sum += keyCodes(t, d)
     keyCodeSum[t] = sum
   }
+  let maxCodeSum = 0
+  for (let d = 0; d < D; d++) maxCodeSum = Math.max(maxCodeSum, valueCodeSum[d]!)
   const bound = new Float64Array(heads)
   const logits = new Float64Array(tokens)
   for (let h = 0; h < heads; h++) {
+    // the int8 step α of each key group, then the largest logit error of its tokens
     let E = 0
-    let maxLogit = Number.NEGATIVE_INFINITY
-    for (let t = 0; t < tokens; t++) {
-      const floats = pageFloats[Math.floor(t / P)]!
-      const group = Math.floor((t % P) / G)
+    for (let t0 = 0; t0 < tokens; t0 += G) {
+      const floats = pageFloats[Math.floor(t0 / P)]!
+      const group = Math.floor((t0 % P) / G)
       let alpha = 0
       for (let d = 0; d < D; d++) {
         const keyScale = floats[layout.keyScales + group * D + d]!
         alpha = Math.max(alpha, Math.abs(query[h * D + d]! * scale * keyScale))
       }
-      E = Math.max(E, ((alpha / 127) * keyCodeSum[t]!) / 2)
+      for (let t = t0; t < Math.min(tokens, t0 + G); t++) {
+        E = Math.max(E, ((alpha / 127) * keyCodeSum[t]!) / 2)
+      }
+    }
+    let maxLogit = Number.NEGATIVE_INFINITY
+    for (let t = 0; t < tokens; t++) {
       let s = 0
       for (let d = 0; d < D; d++) s += query[h * D + d]! * keys[t * D + d]!
       logits[t] = s * scale
@@ -88,8 +95,6 @@ export function int8AttentionErrorBound(
     let L = 0
     for (let t = 0; t < tokens; t++) L += Math.exp(logits[t]! - maxLogit)
     const fromLogits = Math.expm1(2 * E) * maxAbsValue
-    let maxCodeSum = 0
-    for (let d = 0; d < D; d++) maxCodeSum = Math.max(maxCodeSum, valueCodeSum[d]!)
     const fromWeights = ((maxValueScale / 510) * maxCodeSum) / (L * Math.exp(-2 * E))
     bound[h] = fromLogits + fromWeights + 1e-5 * maxAbsValue
   }

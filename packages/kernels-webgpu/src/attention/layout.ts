@@ -107,30 +107,14 @@ export function pageLayout(
     )
   }
   const kw = rowWords * pageTokens
-  if (kind === 'f16') {
-    return {
-      kind,
-      headDim,
-      pageTokens,
-      groupSize,
-      arithmetic,
-      bits,
-      perWord,
-      rowWords,
-      keyWords: 0,
-      keyScales: kw,
-      keyMins: kw,
-      valueWords: kw,
-      valueScales: 2 * kw,
-      valueMins: 2 * kw,
-      pageWords: 2 * kw,
-    }
-  }
+  // q kinds keep float32 scales and mins per key group (per channel) and per value group (per token)
+  const keyGroupWords = kind === 'f16' ? 0 : (pageTokens / groupSize) * headDim
+  const valueGroupWords = kind === 'f16' ? 0 : pageTokens * (headDim / groupSize)
   const ks = kw
-  const km = ks + (pageTokens / groupSize) * headDim
-  const vw = km + (pageTokens / groupSize) * headDim
+  const km = ks + keyGroupWords
+  const vw = km + keyGroupWords
   const vs = vw + kw
-  const vm = vs + pageTokens * (headDim / groupSize)
+  const vm = vs + valueGroupWords
   return {
     kind,
     headDim,
@@ -146,6 +130,6 @@ export function pageLayout(
     valueWords: vw,
     valueScales: vs,
     valueMins: vm,
-    pageWords: vm + pageTokens * (headDim / groupSize),
+    pageWords: vm + valueGroupWords,
   }
 }
