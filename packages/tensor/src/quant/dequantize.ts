@@ -1,4 +1,5 @@
 import { checkBlock, type QuantizedBlock } from './block.js'
+import { wordAligned } from './pack-group.js'
 
 /**
  * Reconstructs a block quantized by {@link quantizeAffine} as row-major `[rows, cols]` floats
@@ -25,7 +26,7 @@ function dequantizeRowGroups(q: QuantizedBlock, out: Float32Array): void {
   const mask = (1 << bits) - 1
   const perWord = Math.floor(32 / bits)
   // every group starts on a word boundary: four codes per step
-  const aligned = perWord % 4 === 0 && cols % perWord === 0 && groupSize % perWord === 0
+  const aligned = wordAligned(bits, cols, groupSize)
   const b2 = 2 * bits
   const b3 = 3 * bits
   const b4 = 4 * bits
@@ -69,7 +70,7 @@ function dequantizeColumnGroups(q: QuantizedBlock, out: Float32Array): void {
   const mask = (1 << bits) - 1
   const perWord = Math.floor(32 / bits)
   // rows start on word boundaries: four codes per step
-  const aligned = perWord % 4 === 0 && cols % perWord === 0
+  const aligned = wordAligned(bits, cols)
   const b2 = 2 * bits
   const b3 = 3 * bits
   const b4 = 4 * bits

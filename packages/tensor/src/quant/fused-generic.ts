@@ -1,5 +1,6 @@
 import type { QuantizedBlock } from './block.js'
 import { scratch64 } from './fused-scratch.js'
+import { wordAligned } from './pack-group.js'
 
 // Any bit width and any group size: the reference paths the straight-line kernels are checked against,
 // and what runs when codes of a group do not start on a word boundary.
@@ -14,7 +15,7 @@ export function dotColumnGroups(
   const mask = (1 << bits) - 1
   const perWord = Math.floor(32 / bits)
   // rows start on word boundaries: four codes per step, two partial sums
-  const aligned = perWord % 4 === 0 && cols % perWord === 0
+  const aligned = wordAligned(bits, cols)
   const b2 = 2 * bits
   const b3 = 3 * bits
   const b4 = 4 * bits
@@ -74,7 +75,7 @@ export function dotRowGroups(
     querySums[g] = sum
   }
   // every group starts on a word boundary: four codes per step
-  const aligned = perWord % 4 === 0 && cols % perWord === 0 && groupSize % perWord === 0
+  const aligned = wordAligned(bits, cols, groupSize)
   const b2 = 2 * bits
   const b3 = 3 * bits
   const b4 = 4 * bits
@@ -125,7 +126,7 @@ export function accumulateRowGroups(
   const mask = (1 << bits) - 1
   const perWord = Math.floor(32 / bits)
   // every group starts on a word boundary: four codes per step
-  const aligned = perWord % 4 === 0 && cols % perWord === 0 && groupSize % perWord === 0
+  const aligned = wordAligned(bits, cols, groupSize)
   const b2 = 2 * bits
   const b3 = 3 * bits
   const b4 = 4 * bits

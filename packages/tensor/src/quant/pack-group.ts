@@ -58,3 +58,13 @@ export function packAlignedRow(
     codes[w] = word
   }
 }
+
+/**
+ * Whether every row of `cols` codes, and every group of `groupSize` codes within it (a row by default),
+ * starts on a word boundary and fills whole words of steps of four codes: the condition of the
+ * four-codes-per-step paths of quantize, dequantize and the fused kernels.
+ */
+export function wordAligned(bits: number, cols: number, groupSize = cols): boolean {
+  const perWord = Math.floor(32 / bits)
+  return perWord % 4 === 0 && cols % perWord === 0 && groupSize % perWord === 0
+}

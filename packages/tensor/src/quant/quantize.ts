@@ -16,7 +16,7 @@ import {
   MIN_FINITE_KEY,
   nextUpF32,
 } from './minmax.js'
-import { packAlignedGroup, packAlignedRow } from './pack-group.js'
+import { packAlignedGroup, packAlignedRow, wordAligned } from './pack-group.js'
 import { simdColumnRanges, simdGroupRanges } from './ranges-wasm.js'
 
 const WHERE = 'quantizeAffine'
@@ -105,7 +105,7 @@ function quantizeRowGroups(
   const maxCode = (1 << bits) - 1
   const perWord = Math.floor(32 / bits)
   const keys = bitsOf(data)
-  const aligned = perWord % 4 === 0 && groupSize % perWord === 0 && cols % perWord === 0
+  const aligned = wordAligned(bits, cols, groupSize)
   const groupsPerRow = Math.ceil(cols / groupSize)
   const rowsPerChunk = Math.max(1, Math.floor(CHUNK_GROUPS / groupsPerRow))
   chunkScratch(rowsPerChunk * groupsPerRow)
@@ -194,7 +194,7 @@ function quantizeColumnGroups(
   const hiKeys = keyScratch.subarray(cols, 2 * cols)
   const keys = bitsOf(data)
   // Every row starts on a word boundary when cols is a whole number of words.
-  const aligned = perWord % 4 === 0 && cols % perWord === 0
+  const aligned = wordAligned(bits, cols)
   // whole f32x4 vectors per row: the SIMD min/max kernel applies
   const simd = useSimdRanges && cols % 4 === 0
   let word = 0
