@@ -187,12 +187,15 @@ async function bench(
     : undefined
   const resolved = storageBuffer(device, 16, BufferUsage.QUERY_RESOLVE | BufferUsage.COPY_SRC)
   /** Wall-clock ms per call from submit to completion, and GPU ms per call between two timestamps. */
-  const runs = async (n: number) => {
+  const runs = async (n: number, firstPassOnly = false) => {
     const enc = device.createCommandEncoder()
     if (stamps)
       enc.beginComputePass({ timestampWrites: { querySet: stamps, beginningOfPassWriteIndex: 0 } }).end()
     for (let i = 0; i < n; i++) {
-      for (const [j, a] of shards.entries()) a.encode(enc, q[j]!, out[j]!, lse[j]!)
+      for (const [j, a] of shards.entries()) {
+        if (firstPassOnly) a.encodeKeyQuery(enc, q[j]!)
+        else a.encode(enc, q[j]!, out[j]!, lse[j]!)
+      }
     }
     if (stamps) {
       enc.beginComputePass({ timestampWrites: { querySet: stamps, endOfPassWriteIndex: 1 } }).end()
@@ -231,6 +234,10 @@ async function bench(
     cacheBytes: bytes,
     GBps: +(bytes / ms / 1e6).toFixed(1),
   })
+  if (arithmetic === 'int8' && process.env.BENCH_KEYQUERY === '1') {
+    const [k1, k2] = [await runs(ITERS, true), await runs(ITERS, true)]
+    print({ keyQueryPass: kind, tokens, target, ms: +Math.min(k1.gpu, k2.gpu).toFixed(4) })
+  }
   for (const b of [...q, ...out, ...lse, resolved]) b.destroy()
   stamps?.destroy()
   for (const a of shards) a.destroy()
@@ -281,17 +288,19 @@ if (kinds.length > 0 && variants.length > 0) {
   await bench(ctx, kinds[0]!, lengths[0]!, pageTokens, target, groupSize, arithmetic, pps).catch(() => {})
   quiet = false
 }
+const repeats = Number(process.env.BENCH_REPEAT ?? 1)
 for (const tokens of lengths) {
-  for (const kind of kinds) {
-    for (const [pageTokens, target, groupSize, arithmetic, pps] of variants) {
-      if (kind === 'f16' && (groupSize !== variants[0]![2] || arithmetic !== 'float32')) continue
-      try {
-        await bench(ctx, kind, tokens, pageTokens, target, groupSize, arithmetic, pps)
-      } catch (error) {
-        print({ kind, tokens, pageTokens, target, arithmetic, error: String(error) })
+  for (let repeat = 0; repeat < repeats; repeat++)
+    for (const kind of kinds) {
+      for (const [pageTokens, target, groupSize, arithmetic, pps] of variants) {
+        if (kind === 'f16' && (groupSize !== variants[0]![2] || arithmetic !== 'float32')) continue
+        try {
+          await bench(ctx, kind, tokens, pageTokens, target, groupSize, arithmetic, pps)
+        } catch (error) {
+          print({ kind, tokens, pageTokens, target, arithmetic, error: String(error) })
+        }
       }
     }
-  }
 }
 ctx.dispose()
 process.exit(0)

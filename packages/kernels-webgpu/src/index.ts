@@ -1,16 +1,12 @@
 export type { Int8AttentionConstants } from './attention/attention-int8-wgsl.js'
-export {
-  attentionInt8Wgsl,
-  INT8_KEY_GROUPS_PER_SPLIT,
-  int8PagesPerSplit,
-  int8SharedBytes,
-} from './attention/attention-int8-wgsl.js'
+export { attentionInt8Wgsl, int8LayoutProblem, int8SharedBytes } from './attention/attention-int8-wgsl.js'
 export type { AttentionConstants } from './attention/attention-wgsl.js'
 export { attentionWgsl } from './attention/attention-wgsl.js'
 export type { DecodeAttentionOptions, DecodeAttentionResult } from './attention/decode-attention.js'
 export { createDecodeAttention, DecodeAttention } from './attention/decode-attention.js'
 export { encodePage, keyWordOffset, readValueWords } from './attention/encode-page.js'
 export { int8AttentionErrorBound } from './attention/int8-bound.js'
+export { keyQueryBlock, keyQueryLanes, keyQueryWgsl, keyQueryWorkgroups } from './attention/key-query-wgsl.js'
 export type { AttentionArithmetic, CacheKind, PageLayout } from './attention/layout.js'
 export { pageLayout } from './attention/layout.js'
 export type { PagedKVOptions } from './attention/paged-kv.js'

@@ -1,4 +1,4 @@
-import { attentionBindings, LOAD_QUERY } from './attention-bindings.js'
+import { keyGroupBlock, keyQueryBlock } from './key-query-wgsl.js'
 import type { PageLayout } from './layout.js'
 
 /** Compile-time constants of the `int8` split decode-attention kernel. */
@@ -9,92 +9,77 @@ export interface Int8AttentionConstants {
   readonly qv: number
   /** Whether the kernel also writes each token's scaled logit (for attention weights). */
   readonly logits: boolean
-  /** Most pages one workgroup takes (the split plan never gives it more). */
-  readonly pagesPerSplit: number
+  /**
+   * Whether the page maxima are first reduced across a subgroup with shuffles (needs the `subgroups`
+   * feature and subgroups that are consecutive runs of `local_invocation_index`); else every invocation
+   * posts its own maximum with a workgroup `atomicMax`.
+   */
+  readonly subgroups: boolean
+}
+
+/** Invocations per workgroup of the `int8` kernel. */
+const WORKGROUP = 128
+
+/** How the `int8` kernel shares out its work (all derived from the layout). */
+function shape(layout: PageLayout) {
+  const quads = layout.pageTokens / 4
+  const valueItems = 4 * layout.rowWords
+  return {
+    quads,
+    /** Pages a workgroup takes per step: one invocation per 4 tokens. */
+    pagesPerStep: WORKGROUP / quads,
+    /** Value pass: one invocation per (row word, byte of the word) and lane of token quads. */
+    valueItems,
+    valueLanes: WORKGROUP / valueItems,
+  }
 }
 
 /**
- * Key groups one split holds at most by default. On an H200 through Dawn, 8 (17 KB of workgroup memory at
- * head dim 128) ran as fast as 12 and faster than 16 or 24: a workgroup with 30 KB or more of workgroup
- * memory gets an SM to itself (tools/gpu-bench/results).
+ * Why the `int8` kernel cannot take this layout, or undefined when it can: the value pass needs
+ * `4 · rowWords ≤ 128` (head dim up to 256 for q4, 512 for q2).
  */
-export const INT8_KEY_GROUPS_PER_SPLIT = 8
+export function int8LayoutProblem(layout: PageLayout): string | undefined {
+  const { valueItems } = shape(layout)
+  if (valueItems > WORKGROUP) {
+    return `arithmetic 'int8' takes up to ${WORKGROUP / 4} words per row (head dim ${(WORKGROUP / 4) * layout.perWord} for ${layout.kind}), got ${layout.rowWords}`
+  }
+  return undefined
+}
 
 /**
- * The most pages per split of the `int8` kernel for a layout: as many as hold
- * {@link INT8_KEY_GROUPS_PER_SPLIT} key groups and fit `maxWorkgroupBytes` of workgroup memory (16 KiB, the
- * WebGPU minimum, by default), at least one.
+ * Bytes of workgroup memory the `int8` kernel declares (it must fit the device's
+ * `maxComputeWorkgroupStorageSize`, 16 KiB guaranteed): the u8 attention weights of one step,
+ * `128 · valueGroups · qv` vec4s, and the page maxima.
  *
  * @example
- * int8PagesPerSplit(pageLayout('q4', 128, 128, 128, 'int8'), 1, 49152) // 8
+ * int8SharedBytes(pageLayout('q4', 128, 128, 128, 'int8'), 1) // 2,164
  */
-export function int8PagesPerSplit(layout: PageLayout, qv = 1, maxWorkgroupBytes = 16384): number {
-  let pages = Math.max(1, Math.floor(INT8_KEY_GROUPS_PER_SPLIT / (layout.pageTokens / layout.groupSize)))
-  while (
-    pages > 1 &&
-    int8SharedBytes({ layout, qv, logits: false, pagesPerSplit: pages }) > maxWorkgroupBytes
-  )
-    pages--
-  return pages
-}
-
-/** One workgroup array of the `int8` kernel: its WGSL element type, the element's bytes, the count. */
-interface WorkgroupArray {
-  readonly name: string
-  readonly type: string
-  readonly bytes: number
-  readonly count: number
-}
-
-/** The `int8` kernel's workgroup arrays: what the WGSL declares and what `int8SharedBytes` adds up. */
-function int8WorkgroupArrays(c: Int8AttentionConstants): WorkgroupArray[] {
-  const { headDim: D, pageTokens: P, rowWords: W, perWord, groupSize } = c.layout
-  const QV = c.qv
-  const VG = D / groupSize
-  const KPS = c.pagesPerSplit
-  const KG = KPS * (P / groupSize)
-  const vec4 = (name: string, type: string, count: number) => ({ name, type, bytes: 16, count: count * QV })
-  return [
-    vec4('qsh', 'vec4<f32>', D),
-    vec4('qk', 'vec4<u32>', KG * W * (perWord / 4)),
-    vec4('alpha', 'vec4<f32>', KG),
-    vec4('kbias', 'vec4<f32>', KG),
-    // workgroup reductions: per-thread partials, and the query step's partials per (key group, row word)
-    vec4('red', 'vec4<f32>', Math.max(P * (1 + VG), 2 * KG * W)),
-    { name: 'pbase', type: 'u32', bytes: 4, count: KPS },
-    { name: 'wq', type: 'atomic<u32>', bytes: 4, count: KPS * (P / 4) * VG * 4 * QV },
-    { name: 'oacc', type: 'atomic<u32>', bytes: 4, count: D * 4 * QV },
-  ]
+export function int8SharedBytes(layout: PageLayout, qv: number): number {
+  const { pagesPerStep } = shape(layout)
+  const VG = layout.headDim / layout.groupSize
+  return 16 * WORKGROUP * VG * qv + 4 * (2 * pagesPerStep * qv * 4) + 4 * 2 * pagesPerStep + 4
 }
 
 /**
- * Bytes of workgroup memory the `int8` kernel declares for these constants (it must fit the device's
- * `maxComputeWorkgroupStorageSize`, 16 KiB guaranteed, 48 KiB on most GPUs).
+ * WGSL of one split of flash-decoding over `int8`-ordered q pages with 4-way integer dot products. It
+ * reads the key-query buffer of `keyQueryWgsl` (the int8 query, `α` and bias of every key group, the
+ * largest value scale of every page). A workgroup of 128 invocations takes (split, KV head, sequence) and
+ * walks the split's pages a few at a time (`128 / (pageTokens / 4)` per step):
+ * 1. logits: one invocation per 4 tokens, `dot4I8Packed` of the int8 query with the masked code bytes,
+ *    logit = `α·Σ + bias`; each page's maximum goes to workgroup memory (subgroup shuffles, then one
+ *    `atomicMax` per subgroup);
+ * 2. weights: `p = exp(logit − page max)`, `p·valueScale` rounded to u8 with the page's step
+ *    `σ = max valueScale / 255`, packed 4 tokens to a word per query head; `Σ p` and `Σ p·valueMin` in
+ *    float, in the frame of the split's running maximum;
+ * 3. values: one invocation per (row word, byte) and lane of token quads, `dot4U8Packed` of 4 tokens'
+ *    codes of a channel (the transposed value quads) with their 4 u8 weights, summed exactly in u32 over
+ *    a page, then scaled by `σ·exp(page max − running max)` into float;
+ * 4. the output `Σ` + `Σ p·valueMin`, the running max and `Σ p` go to the reduce kernel.
+ * Two workgroup barriers per step and little workgroup memory (`int8SharedBytes`), so that several
+ * workgroups share a multiprocessor. Error bound: `int8AttentionErrorBound`.
  *
  * @example
- * int8SharedBytes({ layout, qv: 1, logits: false, pagesPerSplit: 8 }) // 16,672 for q4, headDim 128, group 128
- */
-export function int8SharedBytes(c: Int8AttentionConstants): number {
-  return int8WorkgroupArrays(c).reduce((sum, a) => sum + a.bytes * a.count, 0)
-}
-
-/**
- * WGSL of one split of flash-decoding over `int8`-ordered q pages, with 4-way integer dot products.
- *
- * A workgroup of `pageTokens` invocations takes (split, KV head, sequence) and up to `pagesPerSplit` pages:
- * 1. per key group, the query times the key scales (`q·scale`, KIVI's per-channel scales folded in) is
- *    rounded to int8 with one step `α = max|q·scale| / 127` per query head; key mins become a float bias;
- * 2. one invocation per token: `dot4I8Packed` of the int8 query with the token's codes (one byte-lane
- *    mask per code position, no conversion of codes), logit = `α·Σ + bias`, kept in registers;
- * 3. the split's maximum, then `p = exp(logit − max)`, and the weights `p·valueScale` rounded to u8 with one
- *    step `σ = max / 255` per query head; value mins summed in float (`Σ p·min`);
- * 4. one invocation per (row word, token quads): `dot4U8Packed` of 4 tokens' codes of a channel (the
- *    transposed value quads) with their 4 u8 weights, summed exactly in u32;
- * 5. the output `σ·Σ + Σ p·min`, the max and `Σ p` go to the reduce kernel (as the float32 kernel's).
- * Error bound: `int8AttentionErrorBound`.
- *
- * @example
- * const code = attentionInt8Wgsl({ layout: pageLayout('q4', 128, 128, 128, 'int8'), qv: 1, logits: false, pagesPerSplit: 8 })
+ * const code = attentionInt8Wgsl({ layout: pageLayout('q4', 128, 128, 128, 'int8'), qv: 1, logits: false, subgroups: true })
  */
 export function attentionInt8Wgsl(c: Int8AttentionConstants): string {
   const L = c.layout
@@ -103,23 +88,14 @@ export function attentionInt8Wgsl(c: Int8AttentionConstants): string {
       `attentionInt8Wgsl: needs a q layout with arithmetic 'int8', got ${L.kind}/${L.arithmetic}`,
     )
   }
-  const D = L.headDim
-  const P = L.pageTokens
+  const problem = int8LayoutProblem(L)
+  if (problem !== undefined) throw new RangeError(`attentionInt8Wgsl: ${problem}`)
+  const { quads: QUADS, pagesPerStep: R, valueItems: KMI, valueLanes: LQ } = shape(L)
   const W = L.rowWords
-  if (P % W !== 0) {
-    throw new RangeError(`attentionInt8Wgsl: ${W} words per row must divide pageTokens ${P}`)
-  }
   const QV = c.qv
-  const CPW = L.perWord
-  const BPB = CPW / 4
-  const GP = P / L.groupSize
-  const VG = D / L.groupSize
-  const KPS = c.pagesPerSplit
-  const KG = KPS * GP
-  const shared = int8WorkgroupArrays(c)
-  const wqWords = shared.find((a) => a.name === 'wq')!.count
-  /** Token quads of a page per invocation in the value pass. */
-  const NQ = W / 4
+  const BPB = L.perWord / 4
+  const VG = L.headDim / L.groupSize
+  const QPL = QUADS / LQ
   const byteMask = L.bits === 4 ? '0x0F0F0F0Fu' : '0x03030303u'
   const each = (n: number, f: (i: number) => string, sep = '\n    ') =>
     Array.from({ length: n }, (_, i) => f(i)).join(sep)
@@ -127,250 +103,249 @@ export function attentionInt8Wgsl(c: Int8AttentionConstants): string {
   const lanes = ['x', 'y', 'z', 'w']
   const dot4 = (fn: string, a: string, b: string) =>
     `vec4<${fn === 'dot4I8Packed' ? 'i32' : 'u32'}>(${lanes.map((x) => `${fn}(${a}, ${b}.${x})`).join(', ')})`
-  const tree = (op: (a: string, b: string) => string, width: number) => /* wgsl */ `
+  /** A tree sum over the workgroup of `width` vec4s per invocation, in `scratch`; leaves the sums at 0.. */
+  const treeSum = (width: number, store: (i: number) => string) => /* wgsl */ `
   workgroupBarrier();
-  for (var st = P / 2u; st > 0u; st >>= 1u) {
+  ${each(width, (i) => `scratch[tid * ${width}u + ${i}u] = bitcast<vec4<u32>>(${store(i)});`)}
+  workgroupBarrier();
+  for (var st = WGS / 2u; st > 0u; st >>= 1u) {
     if (tid < st) {
-      for (var i = 0u; i < ${width * QV}u; i++) {
-        red[tid * ${width * QV}u + i] = ${op(`red[tid * ${width * QV}u + i]`, `red[(tid + st) * ${width * QV}u + i]`)};
+      for (var i = 0u; i < ${width}u; i++) {
+        let a = tid * ${width}u + i;
+        scratch[a] = bitcast<vec4<u32>>(bitcast<vec4<f32>>(scratch[a]) + bitcast<vec4<f32>>(scratch[(tid + st) * ${width}u + i]));
       }
     }
     workgroupBarrier();
   }`
-  const validOf = (pg: string) => `select(0u, min(P, len - (first + ${pg}) * P), ${pg} < np)`
+  const shuffles = c.subgroups
+    ? each(
+        Math.log2(QUADS),
+        (i) =>
+          `{ let o = subgroupShuffleXor(tm${'${v}'}, ${1 << i}u); tm${'${v}'} = select(tm${'${v}'}, max(tm${'${v}'}, o), ${1 << i}u < sgs); }`,
+      )
+    : ''
+  const tokenMax = eachV(
+    (v) => `var tm${v} = max(max(s0_${v}, s1_${v}), max(s2_${v}, s3_${v}));
+    ${shuffles.replaceAll('${v}', String(v))}`,
+  )
   const writeLogits = c.logits
     ? /* wgsl */ `
-      for (var j = 0u; j < qpk; j++) {
-        var x = 0.0;
-        ${eachV((v) => `if (j / 4u == ${v}u) { x = s${v}[j % 4u]; }`)}
-        LOGITS[(b * U.qHeads + h * qpk + j) * U.logitStride + (first + pg) * P + tid] = x;
-      }`
-    : ''
-  const logitsPass = /* wgsl */ `
-  // 2. logits, one token per invocation; the next page's key words are loaded before this page's sums
-  ${eachV((v) => `var mloc${v} = vec4<f32>(NEG);`)}
-  ${each(W / 4, (k4) => `var x${k4} = vec4<u32>(0u);`)}
-  if (tid < ${validOf('0u')}) {
-    ${each(W / 4, (k4) => `x${k4} = PG4[(pbase[0] + KW) / 4u + ${k4}u * P + tid];`)}
-  }
-  for (var pg = 0u; pg < KPS; pg++) {
-    let valid = ${validOf('pg')};
-    ${each(W / 4, (k4) => `var y${k4} = vec4<u32>(0u);`)}
-    if (pg + 1u < KPS && tid < ${validOf('(pg + 1u)')}) {
-      ${each(W / 4, (k4) => `y${k4} = PG4[(pbase[pg + 1u] + KW) / 4u + ${k4}u * P + tid];`)}
-    }
-    ${eachV((v) => `var s${v} = vec4<f32>(NEG);`)}
-    if (tid < valid) {
-      let base = pbase[pg];
-      for (var g = 0u; g < VG; g++) {
-        vreg[pg * VG + g] = vec2<f32>(bitcast<f32>(PG[base + VS + tid * VG + g]), bitcast<f32>(PG[base + VM + tid * VG + g]));
+    for (var i = 0u; i < 4u; i++) {
+      let t = 4u * q + i;
+      if (t < nval) {
+        for (var j = 0u; j < qpk; j++) {
+          var x = 0.0;
+          ${each(4, (i) => eachV((v) => `if (i == ${i}u && j / 4u == ${v}u) { x = s${i}_${v}[j % 4u]; }`), ' ')}
+          LOGITS[(b * U.qHeads + h * qpk + j) * U.logitStride + (first + pgi) * P + t] = x;
+        }
       }
-      let kg = pg * GP + tid / GROUP;
-      ${eachV((v) => `var acc${v} = vec4<i32>(0);`)}
-      ${each(W / 4, (k4) =>
-        each(4, (m) =>
-          each(BPB, (j) => {
-            const k = k4 * 4 + m
-            return `{ let bw = (x${k4}.${lanes[m]} >> ${j * L.bits}u) & BMASK; ${eachV(
-              (v) =>
-                `let qq${v} = qk[((kg * W + ${k}u) * BPB + ${j}u) * QV + ${v}u]; acc${v} += ${dot4('dot4I8Packed', 'bw', `qq${v}`)};`,
-            )} }`
-          }),
-        ),
-      )}
-      ${eachV((v) => `s${v} = alpha[kg * QV + ${v}u] * vec4<f32>(acc${v}) + kbias[kg * QV + ${v}u];`)}${writeLogits}
-    }
-    ${eachV((v) => `sreg[pg * QV + ${v}u] = s${v}; mloc${v} = max(mloc${v}, s${v});`)}
-    ${each(W / 4, (k4) => `x${k4} = y${k4};`)}
-  }
-`
-  const valuePass = /* wgsl */ `
-  ${each(NQ, (i) => `var z${i} = vec4<u32>(0u);`)}
-  {
-    let quads = (${validOf('0u')} + 3u) / 4u;
-    ${each(NQ, (i) => `if (lane + ${i}u * LANES < quads) { z${i} = PG4[(pbase[0] + VW) / 4u + (lane + ${i}u * LANES) * W + k]; }`)}
-  }
-  for (var pg = 0u; pg < KPS; pg++) {
-    let quads = (${validOf('pg')} + 3u) / 4u;
-    ${each(NQ, (i) => `var n${i} = vec4<u32>(0u);`)}
-    if (pg + 1u < KPS) {
-      let nextQuads = (${validOf('(pg + 1u)')} + 3u) / 4u;
-      ${each(NQ, (i) => `if (lane + ${i}u * LANES < nextQuads) { n${i} = PG4[(pbase[pg + 1u] + VW) / 4u + (lane + ${i}u * LANES) * W + k]; }`)}
-    }
-    ${each(
-      NQ,
-      (i) => `if (lane + ${i}u * LANES < quads) {
-      let wb = ((pg * (P / 4u) + lane + ${i}u * LANES) * VG + vgk) * 4u * QV;
-      ${eachV((v) => `let wv${v} = vec4<u32>(${each(4, (x) => `atomicLoad(&wq[wb + ${4 * v + x}u])`, ', ')});`)}
-      ${each(4, (m) =>
-        each(BPB, (j) => {
-          const e = m * BPB + j
-          return `{ let bw = (z${i}.${lanes[m]} >> ${j * L.bits}u) & BMASK; ${eachV((v) => `a${e}_${v} += ${dot4('dot4U8Packed', 'bw', `wv${v}`)};`)} }`
-        }),
-      )}
-    }`,
-    )}
-    ${each(NQ, (i) => `z${i} = n${i};`)}
-  }
-`
-  return /* wgsl */ `
-${attentionBindings(c.logits, ['PG4: array<vec4<u32>>'])}
-const D: u32 = ${D}u;
-const P: u32 = ${P}u;
+    }`
+    : ''
+  const keys = each(W / 4, (k4) => {
+    const loads = each(4, (i) => `let x${i} = PG4[(base + KW) / 4u + ${k4}u * P + 4u * q + ${i}u];`)
+    const sums = each(4, (m) =>
+      each(BPB, (j) => {
+        const k = k4 * 4 + m
+        const qq = eachV((v) => `let qq${v} = QK[qkb + ${(k * BPB + j) * QV + v}u];`)
+        const dots = each(4, (i) =>
+          eachV(
+            (v) =>
+              `acc${i}_${v} += ${dot4('dot4I8Packed', `((x${i}.${lanes[m]} >> ${j * L.bits}u) & BMASK)`, `qq${v}`)};`,
+          ),
+        )
+        return `{ ${qq}\n    ${dots} }`
+      }),
+    )
+    return `{\n    ${loads}\n    ${sums}\n    }`
+  })
+  const values = each(QPL, (qi) => {
+    const quad = `(lane + ${qi * LQ}u)`
+    const loads = `let word = cw${qi}; ${eachV((v) => `let wv${v} = scratch[((rr * QUADS + ${quad}) * VG + vgk) * QV + ${v}u];`)}`
+    const dots = each(BPB, (j) =>
+      eachV((v) => `a${j}_${v} += ${dot4('dot4U8Packed', `((word >> ${j * L.bits}u) & BMASK)`, `wv${v}`)};`),
+    )
+    return `{ ${loads}\n      ${dots} }`
+  })
+  return /* wgsl */ `${c.subgroups ? 'enable subgroups;\n' : ''}
+struct Params { batch: u32, kvHeads: u32, maxPages: u32, pagesPerSplit: u32,
+                splits: u32, qHeads: u32, logitStride: u32, scale: f32 }
+@group(0) @binding(0) var<uniform> U: Params;
+@group(0) @binding(1) var<storage, read> PG: array<u32>;
+@group(0) @binding(2) var<storage, read> PT: array<u32>;
+@group(0) @binding(3) var<storage, read> LEN: array<u32>;
+@group(0) @binding(4) var<storage, read_write> OACC: array<vec4<f32>>;
+@group(0) @binding(5) var<storage, read_write> OML: array<vec4<f32>>;
+@group(0) @binding(6) var<storage, read> PG4: array<vec4<u32>>;
+@group(0) @binding(7) var<storage, read> QK: array<vec4<u32>>;
+${c.logits ? '@group(0) @binding(8) var<storage, read_write> LOGITS: array<f32>;' : ''}
+const WGS: u32 = ${WORKGROUP}u;
+const D: u32 = ${L.headDim}u;
+const P: u32 = ${L.pageTokens}u;
 const W: u32 = ${W}u;
-const CPW: u32 = ${CPW}u;
-const BITS: u32 = ${L.bits}u;
-const BPB: u32 = ${BPB}u;
+const CPW: u32 = ${L.perWord}u;
 const BMASK: u32 = ${byteMask};
 const QV: u32 = ${QV}u;
 const GROUP: u32 = ${L.groupSize}u;
-const GP: u32 = ${GP}u;
+const GP: u32 = ${L.pageTokens / L.groupSize}u;
 const VG: u32 = ${VG}u;
-const KPS: u32 = ${KPS}u;
-const KG: u32 = ${KG}u;
-const LANES: u32 = ${P / W}u;
+const QUADS: u32 = ${QUADS}u;
+const R: u32 = ${R}u;
+const KMI: u32 = ${KMI}u;
+const BPB: u32 = ${BPB}u;
 const PAGE_WORDS: u32 = ${L.pageWords}u;
 const KW: u32 = ${L.keyWords}u;
-const KS: u32 = ${L.keyScales}u;
-const KM: u32 = ${L.keyMins}u;
 const VW: u32 = ${L.valueWords}u;
 const VS: u32 = ${L.valueScales}u;
 const VM: u32 = ${L.valueMins}u;
+const GB: u32 = ${keyGroupBlock(L, QV)}u;
+const BLOCK: u32 = ${keyQueryBlock(L, QV)}u;
 const NEG: f32 = -1e30;
 
-${shared.map((a) => `var<workgroup> ${a.name}: array<${a.type}, ${a.count}>;`).join('\n')}
+// u8 weights of a step [page][quad][value group][qv] (one word per query head); scratch of the final sums
+var<workgroup> scratch: array<vec4<u32>, ${WORKGROUP * VG * QV}>;
+// each page's maximum logit per query head, as order-preserving u32, two steps' worth
+var<workgroup> mx: array<atomic<u32>, ${2 * R * QV * 4}>;
+var<workgroup> pb: array<u32, ${2 * R}>;
+var<workgroup> nsh: u32;
 
-@compute @workgroup_size(${P})
-fn main(@builtin(local_invocation_index) tid: u32, @builtin(workgroup_id) wg: vec3<u32>) {
+fn orderKey(x: f32) -> u32 {
+  let u = bitcast<u32>(x);
+  return select(u | 0x80000000u, ~u, (u & 0x80000000u) != 0u);
+}
+fn pageMax(slot: u32) -> vec4<f32> {
+  var m = vec4<f32>(0.0);
+  for (var e = 0u; e < 4u; e++) {
+    let k = atomicLoad(&mx[slot * 4u + e]);
+    m[e] = bitcast<f32>(select(~k, k & 0x7FFFFFFFu, (k & 0x80000000u) != 0u));
+  }
+  return m;
+}
+
+@compute @workgroup_size(${WORKGROUP})
+fn main(@builtin(local_invocation_index) tid: u32, @builtin(workgroup_id) wg: vec3<u32>${c.subgroups ? ', @builtin(subgroup_size) sgs: u32' : ''}) {
   let split = wg.x; let h = wg.y; let b = wg.z;
-  // this invocation's logits and value scale/min per page: read only by itself, so kept in registers
-  var sreg: array<vec4<f32>, ${KPS * QV}>;
-  var vreg: array<vec2<f32>, ${KPS * VG}>;
   let qpk = U.qHeads / U.kvHeads;
-${LOAD_QUERY}
-  for (var i = tid; i < ${wqWords}u; i += P) { atomicStore(&wq[i], 0u); }
-  for (var i = tid; i < D * 4u * QV; i += P) { atomicStore(&oacc[i], 0u); }
   let len = LEN[b];
   let pages = (len + P - 1u) / P;
   let first = split * U.pagesPerSplit;
-  let np = select(0u, min(pages - first, min(U.pagesPerSplit, KPS)), first < pages);
-  if (tid < KPS) { pbase[tid] = select(0u, PT[(b * U.kvHeads + h) * U.maxPages + first + tid] * PAGE_WORDS, tid < np); }
-  workgroupBarrier();
+  let np = select(0u, min(pages - first, U.pagesPerSplit), first < pages);
+  let rowPages = (b * U.kvHeads + h) * U.maxPages;
+  for (var i = tid; i < 2u * R * QV * 4u; i += WGS) { atomicStore(&mx[i], 0u); }
+  if (tid < R) { pb[tid] = select(0u, PT[rowPages + min(first + tid, U.maxPages - 1u)] * PAGE_WORDS, tid < np); }
+  if (tid == 0u) { nsh = (np + R - 1u) / R; }
+  let steps = workgroupUniformLoad(&nsh);
 
-  // 1. int8 query per key group: partial max |q·scale| and Σ q·min per (group, row word)
-  for (var it = tid; it < KG * W; it += P) {
-    let kg = it / W; let k = it % W; let pg = kg / GP; let g = kg % GP;
-    ${eachV((v) => `var amax${v} = vec4<f32>(0.0); var bsum${v} = vec4<f32>(0.0);`)}
-    if (pg < np) {
-      let base = pbase[pg];
-      ${each(CPW, (e) => `let s${e} = bitcast<f32>(PG[base + KS + g * D + k * CPW + ${e}u]); let mn${e} = bitcast<f32>(PG[base + KM + g * D + k * CPW + ${e}u]);`)}
-      ${each(CPW, (e) => eachV((v) => `amax${v} = max(amax${v}, abs(qsh[(k * CPW + ${e}u) * QV + ${v}u] * s${e})); bsum${v} += qsh[(k * CPW + ${e}u) * QV + ${v}u] * mn${e};`))}
-    }
-    ${eachV((v) => `red[it * QV + ${v}u] = amax${v}; red[(KG * W + it) * QV + ${v}u] = bsum${v};`)}
-  }
-  workgroupBarrier();
-  for (var kg = tid; kg < KG; kg += P) {
-    ${eachV((v) => `var a${v} = vec4<f32>(0.0); var s${v} = vec4<f32>(0.0);`)}
-    for (var k = 0u; k < W; k++) {
-      ${eachV((v) => `a${v} = max(a${v}, red[(kg * W + k) * QV + ${v}u]); s${v} += red[(KG * W + kg * W + k) * QV + ${v}u];`)}
-    }
-    ${eachV((v) => `alpha[kg * QV + ${v}u] = select(a${v} / 127.0, vec4<f32>(1.0), a${v} == vec4<f32>(0.0)); kbias[kg * QV + ${v}u] = s${v};`)}
-  }
-  workgroupBarrier();
-  for (var it = tid; it < KG * W; it += P) {
-    let kg = it / W; let k = it % W; let pg = kg / GP; let g = kg % GP;
-    if (pg < np) {
-      let base = pbase[pg];
-      ${each(
-        CPW,
-        (e) =>
-          `let s${e} = bitcast<f32>(PG[base + KS + g * D + k * CPW + ${e}u]); ${eachV(
-            (v) =>
-              `let q${e}_${v} = vec4<i32>(clamp(round(qsh[(k * CPW + ${e}u) * QV + ${v}u] * s${e} / alpha[kg * QV + ${v}u]), vec4<f32>(-127.0), vec4<f32>(127.0)));`,
-          )}`,
-      )}
-      ${each(BPB, (j) =>
-        eachV(
-          (v) =>
-            `qk[(it * BPB + ${j}u) * QV + ${v}u] = vec4<u32>(${lanes
-              .map(
-                (x) =>
-                  `pack4xI8(vec4<i32>(${[0, 1, 2, 3].map((byte) => `q${byte * BPB + j}_${v}.${x}`).join(', ')}))`,
-              )
-              .join(', ')});`,
-        ),
-      )}
-    }
-  }
-  workgroupBarrier();
-
-${logitsPass}
-  ${eachV((v) => `red[tid * QV + ${v}u] = mloc${v};`)}${tree((a, b) => `max(${a}, ${b})`, 1)}
-  ${eachV((v) => `let mx${v} = red[${v}u];`)}
-  workgroupBarrier();
-
-  // 3. weights p·valueScale: their maximum gives the u8 step; Σ p and Σ p·valueMin in float
-  ${eachV((v) => `var l${v} = vec4<f32>(0.0); var wmax${v} = vec4<f32>(0.0);`)}
+  // token invocation: 4 tokens (quad q) of page r of the step
+  let r = tid / QUADS; let q = tid % QUADS; let kg = (4u * q) / GROUP;
+  // value invocation: byte mm of row word k, every LQ-th quad of each page
+  let km = tid % KMI; let lane = tid / KMI; let k = km / 4u; let mm = km % 4u; let vgk = (k * CPW) / GROUP;
+  ${eachV((v) => `var m${v} = vec4<f32>(NEG); var l${v} = vec4<f32>(0.0);`)}
   ${each(VG, (g) => eachV((v) => `var mt${g}_${v} = vec4<f32>(0.0);`))}
-  for (var pg = 0u; pg < KPS; pg++) {
-    if (tid < ${validOf('pg')}) {
-      ${eachV((v) => `let p${v} = exp(sreg[pg * QV + ${v}u] - mx${v}); l${v} += p${v};`)}
-      ${each(
-        VG,
-        (g) => `{ let sm = vreg[pg * VG + ${g}u];
-        ${eachV((v) => `wmax${v} = max(wmax${v}, p${v} * sm.x); mt${g}_${v} += p${v} * sm.y;`)} }`,
-      )}
-    }
-  }
-  ${eachV((v) => `red[tid * QV + ${v}u] = wmax${v};`)}${tree((a, b) => `max(${a}, ${b})`, 1)}
-  ${eachV((v) => `let sigma${v} = select(red[${v}u] / 255.0, vec4<f32>(1.0), red[${v}u] == vec4<f32>(0.0));`)}
-  workgroupBarrier();
-  for (var pg = 0u; pg < KPS; pg++) {
-    if (tid < ${validOf('pg')}) {
-      let shift = 8u * (tid % 4u);
-      ${eachV((v) => `let p${v} = exp(sreg[pg * QV + ${v}u] - mx${v});`)}
-      for (var g = 0u; g < VG; g++) {
-        let vs = vreg[pg * VG + g].x;
-        let slot = ((pg * (P / 4u) + tid / 4u) * VG + g) * 4u * QV;
-        ${eachV(
-          (v) =>
-            `{ let w = vec4<u32>(min(round(p${v} * vs / sigma${v}), vec4<f32>(255.0))) << vec4<u32>(shift);
-        ${each(4, (x) => `atomicOr(&wq[slot + ${4 * v + x}u], w.${lanes[x]});`, ' ')} }`,
-        )}
-      }
-    }
-  }
-  workgroupBarrier();
+  ${each(BPB, (j) => eachV((v) => `var f${j}_${v} = vec4<f32>(0.0);`))}
+  for (var s = 0u; s < steps; s++) {
+    let par = s & 1u;
+    let pgi = s * R + r;
+    let nval = select(0u, min(P, len - (first + pgi) * P), pgi < np);
+    let base = pb[par * R + r];
+    let blk = (rowPages + min(first + pgi, U.maxPages - 1u)) * BLOCK;
+    let qkb = blk + kg * GB;
+    // loads wanted after the first barrier, issued now so that they overlap the logits
+    ${each(4, (i) => each(VG, (g) => `let vsr${i}_${g} = PG[base + VS + (4u * q + ${i}u) * VG + ${g}u]; let vmr${i}_${g} = PG[base + VM + (4u * q + ${i}u) * VG + ${g}u];`, ' '))}
+    ${each(Math.ceil(VG / 4), (g4) => `let vmaxq${g4} = bitcast<vec4<f32>>(QK[blk + GP * GB + ${g4}u]);`)}
+    ${each(QPL, (qi) => `var wd${qi} = PG[pb[par * R] + VW + ((lane + ${qi * LQ}u) * W + k) * 4u + mm];`, ' ')}
 
-  // 4. values: one invocation per (row word, lane of token quads), exact u32 sums of u8 weight × code;
-  // all of a page's quads of an invocation are loaded at once, the next page's before this page's sums
-  let k = tid % W;
-  let lane = tid / W;
-  let vgk = (k * CPW) / GROUP;
-  ${each(CPW, (e) => eachV((v) => `var a${e}_${v} = vec4<u32>(0u);`))}
-${valuePass}
-  ${each(CPW, (e) =>
-    eachV((v) =>
-      each(
-        4,
-        (x) => `atomicAdd(&oacc[(k * CPW + ${e}u) * 4u * QV + ${4 * v + x}u], a${e}_${v}.${lanes[x]});`,
-        ' ',
+    // 1. logits of 4 tokens
+    ${each(4, (i) => eachV((v) => `var acc${i}_${v} = vec4<i32>(0);`))}
+    ${keys}
+    ${eachV((v) => `let alpha${v} = bitcast<vec4<f32>>(QK[qkb + W * BPB * QV + ${v}u]); let bias${v} = bitcast<vec4<f32>>(QK[qkb + W * BPB * QV + QV + ${v}u]);`)}
+    ${each(4, (i) => eachV((v) => `let s${i}_${v} = select(vec4<f32>(NEG), alpha${v} * vec4<f32>(acc${i}_${v}) + bias${v}, 4u * q + ${i}u < nval);`))}${writeLogits}
+    ${tokenMax}
+    if (${c.subgroups ? 'tid % min(sgs, QUADS) == 0u' : 'true'}) {
+      ${eachV((v) => each(4, (e) => `atomicMax(&mx[((par * R + r) * QV + ${v}u) * 4u + ${e}u], orderKey(tm${v}.${lanes[e]}));`, ' '))}
+    }
+    workgroupBarrier();
+
+    // the split's running maximum; clear the other step's maxima, fetch its page bases
+    ${eachV((v) => `var mn${v} = m${v};`)}
+    for (var rr = 0u; rr < R; rr++) { ${eachV((v) => `mn${v} = max(mn${v}, pageMax((par * R + rr) * QV + ${v}u));`)} }
+    ${eachV((v) => `let resc${v} = exp(m${v} - mn${v}); m${v} = mn${v};`)}
+    for (var i = tid; i < R * QV * 4u; i += WGS) { atomicStore(&mx[(1u - par) * R * QV * 4u + i], 0u); }
+    if (tid < R) {
+      let nx = (s + 1u) * R + tid;
+      pb[(1u - par) * R + tid] = select(0u, PT[rowPages + min(first + nx, U.maxPages - 1u)] * PAGE_WORDS, nx < np);
+    }
+
+    // 2. u8 weights p·valueScale/σ of the 4 tokens, 4 tokens to a word per query head
+    ${eachV((v) => `let pm${v} = pageMax((par * R + r) * QV + ${v}u); let fr${v} = exp(pm${v} - m${v}); l${v} *= resc${v};`)}
+    ${each(VG, (g) => eachV((v) => `mt${g}_${v} *= resc${v};`))}
+    ${each(4, (i) => each(VG, (g) => eachV((v) => `var u${i}_${g}_${v} = vec4<u32>(0u);`), ' '))}
+    ${each(VG, (g) => `let vmax${g} = vmaxq${g >> 2}.${lanes[g & 3]}; let inv${g} = select(255.0 / vmax${g}, 0.0, vmax${g} <= 0.0);`)}
+    ${each(4, (i) => {
+      const t = `4u * q + ${i}u`
+      const perGroup = each(VG, (g) => {
+        const vs = `select(0.0, bitcast<f32>(vsr${i}_${g}), ok${i})`
+        const vm = `select(0.0, bitcast<f32>(vmr${i}_${g}), ok${i})`
+        return `{ let vs = ${vs} * inv${g}; let vmin = ${vm};
+      ${eachV((v) => `mt${g}_${v} += fr${v} * p${i}_${v} * vmin; u${i}_${g}_${v} = vec4<u32>(min(round(p${i}_${v} * vs), vec4<f32>(255.0)));`)} }`
+      })
+      return `let ok${i} = ${t} < nval;
+    ${eachV((v) => `let p${i}_${v} = select(vec4<f32>(0.0), exp(s${i}_${v} - pm${v}), ok${i}); l${v} += fr${v} * p${i}_${v};`)}
+    ${perGroup}`
+    })}
+    ${each(VG, (g) =>
+      eachV(
+        (v) =>
+          `scratch[((r * QUADS + q) * VG + ${g}u) * QV + ${v}u] = vec4<u32>(${lanes
+            .map((x) => `pack4xU8(vec4<u32>(${[0, 1, 2, 3].map((i) => `u${i}_${g}_${v}.${x}`).join(', ')}))`)
+            .join(', ')});`,
       ),
-    ),
-  )}
-  workgroupBarrier();
-  ${eachV((v) => `red[(tid * (1u + VG)) * QV + ${v}u] = l${v};`)}
-  ${each(VG, (g) => eachV((v) => `red[(tid * (1u + VG) + ${1 + g}u) * QV + ${v}u] = mt${g}_${v};`))}${tree((a, b) => `${a} + ${b}`, 1 + VG)}
-  let o = (b * U.kvHeads + h) * U.splits + split;
-  for (var i = tid; i < D * QV; i += P) {
-    let d = i / QV; let v = i % QV;
-    let sum = vec4<f32>(vec4<u32>(${each(4, (x) => `atomicLoad(&oacc[d * 4u * QV + v * 4u + ${x}u])`, ', ')}));
-    var sg = vec4<f32>(0.0);
-    ${eachV((v) => `if (v == ${v}u) { sg = sigma${v}; }`)}
-    OACC[o * D * QV + i] = sg * sum + red[(1u + d / GROUP) * QV + v];
+    )}
+    workgroupBarrier();
+
+    // 3. values: exact u32 sums of u8 weight × code over each page, then into float
+    ${each(BPB, (j) => eachV((v) => `f${j}_${v} *= resc${v};`))}
+    for (var rr = 0u; rr < R; rr++) {
+      let live = s * R + rr < np;
+      let blk2 = (rowPages + min(first + s * R + rr, U.maxPages - 1u)) * BLOCK;
+      let vmax = bitcast<vec4<f32>>(QK[blk2 + GP * GB + vgk / 4u])[vgk % 4u];
+      ${eachV((v) => `let sg${v} = select(vec4<f32>(0.0), exp(pageMax((par * R + rr) * QV + ${v}u) - m${v}) * (vmax / 255.0), live);`)}
+      ${each(BPB, (j) => eachV((v) => `var a${j}_${v} = vec4<u32>(0u);`))}
+      // this page's value words were fetched before; fetch the next page's now
+      ${each(QPL, (qi) => `let cw${qi} = wd${qi};`, ' ')}
+      if (rr + 1u < R) {
+        let base3 = pb[par * R + rr + 1u];
+        ${each(QPL, (qi) => `wd${qi} = PG[base3 + VW + ((lane + ${qi * LQ}u) * W + k) * 4u + mm];`, ' ')}
+      }
+      ${values}
+      ${each(BPB, (j) => eachV((v) => `f${j}_${v} += sg${v} * vec4<f32>(a${j}_${v});`))}
+    }
   }
+
+  // 4. sums over the workgroup: Σ p, Σ p·valueMin per value group, the value lanes
+  ${treeSum(QV, (v) => `l${v}`)}
+  ${eachV((v) => `let lsum${v} = bitcast<vec4<f32>>(scratch[${v}u]);`)}
+  ${treeSum(VG * QV, (i) => `mt${Math.floor(i / QV)}_${i % QV}`)}
+  ${eachV((v) => `var mins${v} = vec4<f32>(0.0);`)}
+  for (var g = 0u; g < VG; g++) {
+    if (g == vgk) { ${eachV((v) => `mins${v} = bitcast<vec4<f32>>(scratch[g * QV + ${v}u]);`)} }
+  }
+  let o = (b * U.kvHeads + h) * U.splits + split;
+  ${each(
+    BPB,
+    (j) => `workgroupBarrier();
+  ${eachV((v) => `scratch[(lane * KMI + km) * QV + ${v}u] = bitcast<vec4<u32>>(f${j}_${v});`)}
+  workgroupBarrier();
+  if (lane == 0u) {
+    let ch = k * CPW + mm * BPB + ${j}u;
+    ${eachV(
+      (v) => `var sum${v} = mins${v};
+    for (var ln = 0u; ln < ${LQ}u; ln++) { sum${v} += bitcast<vec4<f32>>(scratch[(ln * KMI + km) * QV + ${v}u]); }
+    OACC[(o * D + ch) * QV + ${v}u] = sum${v};`,
+    )}
+  }`,
+  )}
   if (tid == 0u) {
-    ${eachV((v) => `OML[(o * 2u) * QV + ${v}u] = mx${v}; OML[(o * 2u + 1u) * QV + ${v}u] = red[${v}u];`)}
+    ${eachV((v) => `OML[(o * 2u) * QV + ${v}u] = m${v}; OML[(o * 2u + 1u) * QV + ${v}u] = lsum${v};`)}
   }
 }
 `

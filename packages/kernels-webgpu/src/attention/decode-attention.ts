@@ -10,8 +10,9 @@ import { getPipeline } from '../device/pipeline-cache.js'
 import type { KvGpuContext } from '../device/request-device.js'
 import { probeSubgroups } from '../device/subgroups.js'
 import { BufferUsage } from '../device/usage.js'
-import { attentionInt8Wgsl, int8PagesPerSplit, int8SharedBytes } from './attention-int8-wgsl.js'
+import { attentionInt8Wgsl, int8LayoutProblem, int8SharedBytes } from './attention-int8-wgsl.js'
 import { attentionWgsl } from './attention-wgsl.js'
+import { keyQueryBlock, keyQueryLanes, keyQueryWgsl, keyQueryWorkgroups } from './key-query-wgsl.js'
 import type { AttentionArithmetic, CacheKind } from './layout.js'
 import { PagedKV } from './paged-kv.js'
 import { reduceWgsl, weightsWgsl } from './reduce-wgsl.js'
@@ -47,10 +48,7 @@ export interface DecodeAttentionOptions {
    * `int8AttentionErrorBound`. The pages are ordered for the chosen kernel.
    */
   readonly arithmetic?: AttentionArithmetic
-  /**
-   * `int8` only: most pages a workgroup takes (compiled in; workgroup memory grows with it). Default
-   * `int8PagesPerSplit`: 8 key groups, fewer where the device's workgroup memory is smaller.
-   */
+  /** Most pages one workgroup takes (a cap on what `targetWorkgroups` gives). Default no cap. */
   readonly maxPagesPerSplit?: number
 }
 
@@ -76,7 +74,9 @@ export class DecodeAttention extends PagedKV {
   private readonly scale: number
   private readonly target: number
   private partial: { acc: GPUBuffer; ml: GPUBuffer; splits: number } | undefined
+  private keyQuery: GPUBuffer | undefined
   private useSubgroups = false
+  private subgroupSize = 0
 
   constructor(
     readonly context: KvGpuContext,
@@ -97,35 +97,23 @@ export class DecodeAttention extends PagedKV {
       )
     }
     const mps = options.maxPagesPerSplit
-    if (mps !== undefined && (!Number.isInteger(mps) || mps < 1 || mps > 64)) {
-      throw new RangeError(`createDecodeAttention: maxPagesPerSplit must be an integer in 1..64, got ${mps}`)
+    if (mps !== undefined && (!Number.isInteger(mps) || mps < 1)) {
+      throw new RangeError(`createDecodeAttention: maxPagesPerSplit must be a positive integer, got ${mps}`)
     }
     if (this.int8) {
-      const bytes = int8SharedBytes({
-        layout: this.layout,
-        qv: this.qv,
-        logits: false,
-        pagesPerSplit: this.int8Pages,
-      })
+      const problem = int8LayoutProblem(this.layout)
+      const bytes = int8SharedBytes(this.layout, this.qv)
       const limit = context.device.limits.maxComputeWorkgroupStorageSize
-      if (bytes > limit) {
+      if (problem !== undefined || bytes > limit) {
         this.destroy()
         throw new RangeError(
-          `createDecodeAttention: the int8 kernel with ${this.int8Pages} pages per split needs ${bytes} bytes of workgroup memory, above this device's ${limit}; lower maxPagesPerSplit`,
+          `createDecodeAttention: ${problem ?? `the int8 kernel needs ${bytes} bytes of workgroup memory for ${options.queryHeadsPerKv} query heads per KV head and ${this.layout.headDim / this.layout.groupSize} value groups, above this device's ${limit}; use arithmetic 'float32' or a larger groupSize`}`,
         )
       }
     }
     if (!Number.isFinite(this.scale) || this.scale <= 0) {
       throw new RangeError(`createDecodeAttention: scale must be a positive finite number, got ${this.scale}`)
     }
-  }
-
-  /** Most pages per workgroup of the `int8` kernel. */
-  private get int8Pages(): number {
-    return (
-      this.options.maxPagesPerSplit ??
-      int8PagesPerSplit(this.layout, this.qv, this.context.device.limits.maxComputeWorkgroupStorageSize)
-    )
   }
 
   /** Whether the `int8` kernel reads this cache. */
@@ -146,6 +134,13 @@ export class DecodeAttention extends PagedKV {
    * await attn.prepare()
    */
   async prepare(): Promise<void> {
+    if (this.int8) {
+      // the int8 kernel's shuffles work for any subgroup size, and are always worth having
+      const { linear, size } = await probeSubgroups(this.context)
+      this.useSubgroups = linear && size > 0
+      this.subgroupSize = size
+      return
+    }
     if (this.options.subgroups !== true) return
     const { linear, size } = await probeSubgroups(this.context)
     const { headDim, pageTokens } = this.layout
@@ -161,7 +156,7 @@ export class DecodeAttention extends PagedKV {
   splitPlan(): { pagesPerSplit: number; splits: number } {
     const pages = Math.max(1, Math.ceil(Math.max(...this.lengths) / this.layout.pageTokens))
     const wanted = Math.max(1, Math.ceil((pages * this.batch * this.options.kvHeads) / this.target))
-    const perSplit = this.int8 ? Math.min(wanted, this.int8Pages) : wanted
+    const perSplit = Math.min(wanted, this.options.maxPagesPerSplit ?? wanted)
     return { pagesPerSplit: perSplit, splits: Math.ceil(pages / perSplit) }
   }
 
@@ -190,31 +185,20 @@ export class DecodeAttention extends PagedKV {
     const { acc, ml } = this.partialBuffers(splits)
     const { kvHeads, queryHeadsPerKv: qpk, headDim: D } = this.options
     const withLogits = logits !== undefined
-    const key = `attn:${this.layout.kind}:${this.layout.arithmetic}:d${D}:p${this.layout.pageTokens}:g${this.layout.groupSize}:qv${this.qv}:l${withLogits}${this.int8 ? `:s${this.int8Pages}` : ''}`
+    const sg = this.int8 && this.useSubgroups
+    const key = `attn:${this.layout.kind}:${this.layout.arithmetic}:d${D}:p${this.layout.pageTokens}:g${this.layout.groupSize}:qv${this.qv}:l${withLogits}:sg${sg}`
     const layout = this.layout
     const attn = getPipeline(device, key, () =>
       this.int8
-        ? attentionInt8Wgsl({
-            layout,
-            qv: this.qv,
-            logits: withLogits,
-            pagesPerSplit: this.int8Pages,
-          })
+        ? attentionInt8Wgsl({ layout, qv: this.qv, logits: withLogits, subgroups: sg })
         : attentionWgsl({ layout, qv: this.qv, logits: withLogits }),
     )
-    const params = uniformBuffer(device, [
-      { u: this.batch },
-      { u: kvHeads },
-      { u: this.maxPages },
-      { u: pagesPerSplit },
-      { u: splits },
-      { u: this.qHeads },
-      { u: this.maxTokens },
-      this.scale,
-    ])
-    const bindings = [params, query, this.pool, this.pageTable, this.lengthBuffer, acc, ml]
-    if (this.int8) bindings.push(this.pool)
+    const params = this.paramsBuffer(pagesPerSplit, splits)
+    const bindings = this.int8
+      ? [params, this.pool, this.pageTable, this.lengthBuffer, acc, ml, this.pool, this.keyQueryBuffer()]
+      : [params, query, this.pool, this.pageTable, this.lengthBuffer, acc, ml]
     if (logits !== undefined) bindings.push(logits)
+    if (this.int8) this.encodeKeyQuery(encoder, query)
     encodeDispatch(device, encoder, attn, bindings, [splits, kvHeads, this.batch])
     const reduce = getPipeline(device, `attnReduce:d${D}:qv${this.qv}`, () =>
       reduceWgsl({ headDim: D, qv: this.qv }),
@@ -286,6 +270,61 @@ export class DecodeAttention extends PagedKV {
     return { ...result, weights }
   }
 
+  /**
+   * Records only the `int8` kernel's first pass (`keyQueryWgsl`: the int8 query of every key group);
+   * `encode` does it before the attention pass. Exposed to time the passes apart.
+   *
+   * @example
+   * attn.encodeKeyQuery(encoder, qBuf)
+   */
+  encodeKeyQuery(encoder: GPUCommandEncoder, query: GPUBuffer): void {
+    if (!this.int8) throw new RangeError('DecodeAttention.encodeKeyQuery: only the int8 kernel has this pass')
+    this.checkAlive()
+    this.flush()
+    const { pagesPerSplit, splits } = this.splitPlan()
+    const layout = this.layout
+    const sg = this.useSubgroups && this.subgroupSize >= keyQueryLanes(layout)
+    const pipeline = getPipeline(
+      this.device,
+      `attnKeyQuery:${layout.kind}:d${layout.headDim}:p${layout.pageTokens}:g${layout.groupSize}:qv${this.qv}:sg${sg}`,
+      () => keyQueryWgsl(layout, this.qv, sg),
+    )
+    const pages = Math.ceil(Math.max(...this.lengths) / layout.pageTokens)
+    const bindings = [
+      this.paramsBuffer(pagesPerSplit, splits),
+      query,
+      this.pool,
+      this.pageTable,
+      this.lengthBuffer,
+      this.keyQueryBuffer(),
+    ]
+    const x = keyQueryWorkgroups(layout, pages)
+    encodeDispatch(this.device, encoder, pipeline, bindings, [x, this.options.kvHeads, this.batch])
+  }
+
+  private paramsBuffer(pagesPerSplit: number, splits: number): GPUBuffer {
+    return uniformBuffer(this.device, [
+      { u: this.batch },
+      { u: this.options.kvHeads },
+      { u: this.maxPages },
+      { u: pagesPerSplit },
+      { u: splits },
+      { u: this.qHeads },
+      { u: this.maxTokens },
+      this.scale,
+    ])
+  }
+
+  /** The int8 kernel's per-page query block buffer (`keyQueryWgsl`), made on first use. */
+  private keyQueryBuffer(): GPUBuffer {
+    this.keyQuery ??= storageBuffer(
+      this.device,
+      this.batch * this.options.kvHeads * this.maxPages * keyQueryBlock(this.layout, this.qv) * 16,
+      BufferUsage.STORAGE,
+    )
+    return this.keyQuery
+  }
+
   private partialBuffers(splits: number): { acc: GPUBuffer; ml: GPUBuffer } {
     if (this.partial === undefined || this.partial.splits < splits) {
       this.partial?.acc.destroy()
@@ -305,6 +344,8 @@ export class DecodeAttention extends PagedKV {
     this.partial?.acc.destroy()
     this.partial?.ml.destroy()
     this.partial = undefined
+    this.keyQuery?.destroy()
+    this.keyQuery = undefined
     super.destroy()
   }
 }
