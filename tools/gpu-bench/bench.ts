@@ -168,7 +168,8 @@ async function bench(
       groupSize,
       batch,
       maxTokens: tokens,
-      targetWorkgroups: Math.max(1, Math.round((target * batch) / BATCH)),
+      // target 0: the cache's default split plan
+      ...(target === 0 ? {} : { targetWorkgroups: Math.max(1, Math.round((target * batch) / BATCH)) }),
       arithmetic,
       ...(maxPagesPerSplit === undefined ? {} : { maxPagesPerSplit }),
       subgroups: process.env.BENCH_SUBGROUPS === '1',
@@ -187,15 +188,12 @@ async function bench(
     : undefined
   const resolved = storageBuffer(device, 16, BufferUsage.QUERY_RESOLVE | BufferUsage.COPY_SRC)
   /** Wall-clock ms per call from submit to completion, and GPU ms per call between two timestamps. */
-  const runs = async (n: number, firstPassOnly = false) => {
+  const runs = async (n: number) => {
     const enc = device.createCommandEncoder()
     if (stamps)
       enc.beginComputePass({ timestampWrites: { querySet: stamps, beginningOfPassWriteIndex: 0 } }).end()
     for (let i = 0; i < n; i++) {
-      for (const [j, a] of shards.entries()) {
-        if (firstPassOnly) a.encodeKeyQuery(enc, q[j]!)
-        else a.encode(enc, q[j]!, out[j]!, lse[j]!)
-      }
+      for (const [j, a] of shards.entries()) a.encode(enc, q[j]!, out[j]!, lse[j]!)
     }
     if (stamps) {
       enc.beginComputePass({ timestampWrites: { querySet: stamps, endOfPassWriteIndex: 1 } }).end()
@@ -210,7 +208,7 @@ async function bench(
     return { wall, gpu: Number(end! - begin!) / 1e6 / n }
   }
   device.pushErrorScope('validation')
-  await runs(2)
+  await runs(Number(process.env.BENCH_WARMUP ?? 2))
   const invalid = await device.popErrorScope()
   if (invalid) throw new Error(`validation: ${invalid.message}`)
   const [r1, r2] = [await runs(ITERS), await runs(ITERS)]
@@ -234,10 +232,6 @@ async function bench(
     cacheBytes: bytes,
     GBps: +(bytes / ms / 1e6).toFixed(1),
   })
-  if (arithmetic === 'int8' && process.env.BENCH_KEYQUERY === '1') {
-    const [k1, k2] = [await runs(ITERS, true), await runs(ITERS, true)]
-    print({ keyQueryPass: kind, tokens, target, ms: +Math.min(k1.gpu, k2.gpu).toFixed(4) })
-  }
   for (const b of [...q, ...out, ...lse, resolved]) b.destroy()
   stamps?.destroy()
   for (const a of shards) a.destroy()

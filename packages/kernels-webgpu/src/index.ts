@@ -6,7 +6,6 @@ export type { DecodeAttentionOptions, DecodeAttentionResult } from './attention/
 export { createDecodeAttention, DecodeAttention } from './attention/decode-attention.js'
 export { encodePage, keyWordOffset, readValueWords } from './attention/encode-page.js'
 export { int8AttentionErrorBound } from './attention/int8-bound.js'
-export { keyQueryBlock, keyQueryLanes, keyQueryWgsl, keyQueryWorkgroups } from './attention/key-query-wgsl.js'
 export type { AttentionArithmetic, CacheKind, PageLayout } from './attention/layout.js'
 export { pageLayout } from './attention/layout.js'
 export type { PagedKVOptions } from './attention/paged-kv.js'

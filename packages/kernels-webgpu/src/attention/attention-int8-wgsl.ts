@@ -1,4 +1,14 @@
-import { keyGroupBlock, keyQueryBlock } from './key-query-wgsl.js'
+import { attentionBindings } from './attention-bindings.js'
+import {
+  type Int8QueryConstants,
+  int8QueryChannels,
+  int8QueryDeclarations,
+  int8QueryLanes,
+  int8QueryLoads,
+  int8QueryRegisters,
+  int8QuerySharedBytes,
+  int8QueryStep,
+} from './int8-query-wgsl.js'
 import type { PageLayout } from './layout.js'
 
 /** Compile-time constants of the `int8` split decode-attention kernel. */
@@ -10,11 +20,12 @@ export interface Int8AttentionConstants {
   /** Whether the kernel also writes each token's scaled logit (for attention weights). */
   readonly logits: boolean
   /**
-   * Whether the page maxima are first reduced across a subgroup with shuffles (needs the `subgroups`
-   * feature and subgroups that are consecutive runs of `local_invocation_index`); else every invocation
-   * posts its own maximum with a workgroup `atomicMax`.
+   * The subgroup size where the device has the `subgroups` feature and its subgroups are consecutive runs
+   * of `local_invocation_index` (`probeSubgroups`), else 0. With subgroups, the page maxima are reduced
+   * with shuffles before one `atomicMax` per subgroup, and the int8 query's reductions over its
+   * `headDim / 4` words run on shuffles when one subgroup holds them; else through workgroup memory.
    */
-  readonly subgroups: boolean
+  readonly subgroupSize: number
 }
 
 /** Invocations per workgroup of the `int8` kernel. */
@@ -54,10 +65,21 @@ export function int8LayoutProblem(layout: PageLayout): string | undefined {
  * @example
  * int8SharedBytes(pageLayout('q4', 128, 128, 128, 'int8'), 1) // 2,164
  */
-export function int8SharedBytes(layout: PageLayout, qv: number): number {
+export function int8SharedBytes(layout: PageLayout, qv: number, subgroupSize = 0): number {
   const { pagesPerStep } = shape(layout)
   const VG = layout.headDim / layout.groupSize
-  return 16 * WORKGROUP * VG * qv + 4 * (2 * pagesPerStep * qv * 4) + 4 * 2 * pagesPerStep + 4
+  const own = 16 * WORKGROUP * VG * qv + 4 * 2 * pagesPerStep * (qv * 4 + VG + 1) + 4
+  return own + int8QuerySharedBytes(queryConstants(layout, qv, subgroupSize))
+}
+
+function queryConstants(layout: PageLayout, qv: number, subgroupSize: number): Int8QueryConstants {
+  return {
+    layout,
+    qv,
+    workgroup: WORKGROUP,
+    groups: shape(layout).pagesPerStep * (layout.pageTokens / layout.groupSize),
+    shuffles: subgroupSize >= int8QueryLanes(layout),
+  }
 }
 
 /**
@@ -117,17 +139,33 @@ export function attentionInt8Wgsl(c: Int8AttentionConstants): string {
     }
     workgroupBarrier();
   }`
-  const shuffles = c.subgroups
+  const SG = c.subgroupSize > 0
+  const query = queryConstants(L, QV, c.subgroupSize)
+  const GBS = int8QueryLanes(L) * QV + 2 * QV
+  const shuffles = SG
     ? each(
         Math.log2(QUADS),
         (i) =>
           `{ let o = subgroupShuffleXor(tm${'${v}'}, ${1 << i}u); tm${'${v}'} = select(tm${'${v}'}, max(tm${'${v}'}, o), ${1 << i}u < sgs); }`,
       )
     : ''
-  const tokenMax = eachV(
-    (v) => `var tm${v} = max(max(s0_${v}, s1_${v}), max(s2_${v}, s3_${v}));
+  const tokenMax = [
+    ...Array.from(
+      { length: QV },
+      (_, v) => `var tm${v} = max(max(s0_${v}, s1_${v}), max(s2_${v}, s3_${v}));
     ${shuffles.replaceAll('${v}', String(v))}`,
-  )
+    ),
+    // the largest value scale of the page per value group (non-negative: ordered as u32 bits)
+    ...Array.from(
+      { length: VG },
+      (
+        _,
+        g,
+      ) => `var tm${QV + g} = vec4<f32>(${each(4, (i) => `select(0.0, bitcast<f32>(vsr${i}_${g}), ${`4u * q + ${i}u`} < nval)`, ', ')});
+    tm${QV + g} = vec4<f32>(max(max(tm${QV + g}.x, tm${QV + g}.y), max(tm${QV + g}.z, tm${QV + g}.w)));
+    ${shuffles.replaceAll('${v}', String(QV + g))}`,
+    ),
+  ].join('\n    ')
   const writeLogits = c.logits
     ? /* wgsl */ `
     for (var i = 0u; i < 4u; i++) {
@@ -146,7 +184,7 @@ export function attentionInt8Wgsl(c: Int8AttentionConstants): string {
     const sums = each(4, (m) =>
       each(BPB, (j) => {
         const k = k4 * 4 + m
-        const qq = eachV((v) => `let qq${v} = QK[qkb + ${(k * BPB + j) * QV + v}u];`)
+        const qq = eachV((v) => `let qq${v} = qks[qkb + ${(k * BPB + j) * QV + v}u];`)
         const dots = each(4, (i) =>
           eachV(
             (v) =>
@@ -166,18 +204,8 @@ export function attentionInt8Wgsl(c: Int8AttentionConstants): string {
     )
     return `{ ${loads}\n      ${dots} }`
   })
-  return /* wgsl */ `${c.subgroups ? 'enable subgroups;\n' : ''}
-struct Params { batch: u32, kvHeads: u32, maxPages: u32, pagesPerSplit: u32,
-                splits: u32, qHeads: u32, logitStride: u32, scale: f32 }
-@group(0) @binding(0) var<uniform> U: Params;
-@group(0) @binding(1) var<storage, read> PG: array<u32>;
-@group(0) @binding(2) var<storage, read> PT: array<u32>;
-@group(0) @binding(3) var<storage, read> LEN: array<u32>;
-@group(0) @binding(4) var<storage, read_write> OACC: array<vec4<f32>>;
-@group(0) @binding(5) var<storage, read_write> OML: array<vec4<f32>>;
-@group(0) @binding(6) var<storage, read> PG4: array<vec4<u32>>;
-@group(0) @binding(7) var<storage, read> QK: array<vec4<u32>>;
-${c.logits ? '@group(0) @binding(8) var<storage, read_write> LOGITS: array<f32>;' : ''}
+  return /* wgsl */ `${SG ? 'enable subgroups;\n' : ''}
+${attentionBindings(c.logits, ['PG4: array<vec4<u32>>'])}
 const WGS: u32 = ${WORKGROUP}u;
 const D: u32 = ${L.headDim}u;
 const P: u32 = ${L.pageTokens}u;
@@ -197,15 +225,18 @@ const KW: u32 = ${L.keyWords}u;
 const VW: u32 = ${L.valueWords}u;
 const VS: u32 = ${L.valueScales}u;
 const VM: u32 = ${L.valueMins}u;
-const GB: u32 = ${keyGroupBlock(L, QV)}u;
-const BLOCK: u32 = ${keyQueryBlock(L, QV)}u;
+const GBS: u32 = ${GBS}u;
 const NEG: f32 = -1e30;
 
 // u8 weights of a step [page][quad][value group][qv] (one word per query head); scratch of the final sums
 var<workgroup> scratch: array<vec4<u32>, ${WORKGROUP * VG * QV}>;
 // each page's maximum logit per query head, as order-preserving u32, two steps' worth
 var<workgroup> mx: array<atomic<u32>, ${2 * R * QV * 4}>;
+// each page's largest value scale per value group (float bits), two steps' worth
+var<workgroup> vx: array<atomic<u32>, ${2 * R * VG}>;
 var<workgroup> pb: array<u32, ${2 * R}>;
+// the int8 query of the step's key groups
+${int8QueryDeclarations(query)}
 var<workgroup> nsh: u32;
 
 fn orderKey(x: f32) -> u32 {
@@ -222,7 +253,7 @@ fn pageMax(slot: u32) -> vec4<f32> {
 }
 
 @compute @workgroup_size(${WORKGROUP})
-fn main(@builtin(local_invocation_index) tid: u32, @builtin(workgroup_id) wg: vec3<u32>${c.subgroups ? ', @builtin(subgroup_size) sgs: u32' : ''}) {
+fn main(@builtin(local_invocation_index) tid: u32, @builtin(workgroup_id) wg: vec3<u32>${SG ? ', @builtin(subgroup_size) sgs: u32' : ''}) {
   let split = wg.x; let h = wg.y; let b = wg.z;
   let qpk = U.qHeads / U.kvHeads;
   let len = LEN[b];
@@ -231,9 +262,13 @@ fn main(@builtin(local_invocation_index) tid: u32, @builtin(workgroup_id) wg: ve
   let np = select(0u, min(pages - first, U.pagesPerSplit), first < pages);
   let rowPages = (b * U.kvHeads + h) * U.maxPages;
   for (var i = tid; i < 2u * R * QV * 4u; i += WGS) { atomicStore(&mx[i], 0u); }
+  for (var i = tid; i < 2u * R * VG; i += WGS) { atomicStore(&vx[i], 0u); }
+  ${int8QueryChannels(query)}
+  ${int8QueryRegisters(query)}
   if (tid < R) { pb[tid] = select(0u, PT[rowPages + min(first + tid, U.maxPages - 1u)] * PAGE_WORDS, tid < np); }
   if (tid == 0u) { nsh = (np + R - 1u) / R; }
   let steps = workgroupUniformLoad(&nsh);
+  ${int8QueryLoads(query, '0u')}
 
   // token invocation: 4 tokens (quad q) of page r of the step
   let r = tid / QUADS; let q = tid % QUADS; let kg = (4u * q) / GROUP;
@@ -247,21 +282,22 @@ fn main(@builtin(local_invocation_index) tid: u32, @builtin(workgroup_id) wg: ve
     let pgi = s * R + r;
     let nval = select(0u, min(P, len - (first + pgi) * P), pgi < np);
     let base = pb[par * R + r];
-    let blk = (rowPages + min(first + pgi, U.maxPages - 1u)) * BLOCK;
-    let qkb = blk + kg * GB;
+    let qkb = (r * GP + kg) * GBS;
     // loads wanted after the first barrier, issued now so that they overlap the logits
     ${each(4, (i) => each(VG, (g) => `let vsr${i}_${g} = PG[base + VS + (4u * q + ${i}u) * VG + ${g}u]; let vmr${i}_${g} = PG[base + VM + (4u * q + ${i}u) * VG + ${g}u];`, ' '))}
-    ${each(Math.ceil(VG / 4), (g4) => `let vmaxq${g4} = bitcast<vec4<f32>>(QK[blk + GP * GB + ${g4}u]);`)}
     ${each(QPL, (qi) => `var wd${qi} = PG[pb[par * R] + VW + ((lane + ${qi * LQ}u) * W + k) * 4u + mm];`, ' ')}
 
-    // 1. logits of 4 tokens
+    // 1. the int8 query of the step's key groups, then the logits of 4 tokens
+    ${int8QueryStep(query)}
+    workgroupBarrier();
     ${each(4, (i) => eachV((v) => `var acc${i}_${v} = vec4<i32>(0);`))}
     ${keys}
-    ${eachV((v) => `let alpha${v} = bitcast<vec4<f32>>(QK[qkb + W * BPB * QV + ${v}u]); let bias${v} = bitcast<vec4<f32>>(QK[qkb + W * BPB * QV + QV + ${v}u]);`)}
+    ${eachV((v) => `let alpha${v} = bitcast<vec4<f32>>(qks[qkb + W * BPB * QV + ${v}u]); let bias${v} = bitcast<vec4<f32>>(qks[qkb + W * BPB * QV + QV + ${v}u]);`)}
     ${each(4, (i) => eachV((v) => `let s${i}_${v} = select(vec4<f32>(NEG), alpha${v} * vec4<f32>(acc${i}_${v}) + bias${v}, 4u * q + ${i}u < nval);`))}${writeLogits}
     ${tokenMax}
-    if (${c.subgroups ? 'tid % min(sgs, QUADS) == 0u' : 'true'}) {
+    if (${SG ? 'tid % min(sgs, QUADS) == 0u' : 'true'}) {
       ${eachV((v) => each(4, (e) => `atomicMax(&mx[((par * R + r) * QV + ${v}u) * 4u + ${e}u], orderKey(tm${v}.${lanes[e]}));`, ' '))}
+      ${each(VG, (g) => `atomicMax(&vx[(par * R + r) * VG + ${g}u], bitcast<u32>(tm${QV + g}.x) & 0x7FFFFFFFu);`, ' ')}
     }
     workgroupBarrier();
 
@@ -270,6 +306,7 @@ fn main(@builtin(local_invocation_index) tid: u32, @builtin(workgroup_id) wg: ve
     for (var rr = 0u; rr < R; rr++) { ${eachV((v) => `mn${v} = max(mn${v}, pageMax((par * R + rr) * QV + ${v}u));`)} }
     ${eachV((v) => `let resc${v} = exp(m${v} - mn${v}); m${v} = mn${v};`)}
     for (var i = tid; i < R * QV * 4u; i += WGS) { atomicStore(&mx[(1u - par) * R * QV * 4u + i], 0u); }
+    for (var i = tid; i < R * VG; i += WGS) { atomicStore(&vx[(1u - par) * R * VG + i], 0u); }
     if (tid < R) {
       let nx = (s + 1u) * R + tid;
       pb[(1u - par) * R + tid] = select(0u, PT[rowPages + min(first + nx, U.maxPages - 1u)] * PAGE_WORDS, nx < np);
@@ -279,7 +316,7 @@ fn main(@builtin(local_invocation_index) tid: u32, @builtin(workgroup_id) wg: ve
     ${eachV((v) => `let pm${v} = pageMax((par * R + r) * QV + ${v}u); let fr${v} = exp(pm${v} - m${v}); l${v} *= resc${v};`)}
     ${each(VG, (g) => eachV((v) => `mt${g}_${v} *= resc${v};`))}
     ${each(4, (i) => each(VG, (g) => eachV((v) => `var u${i}_${g}_${v} = vec4<u32>(0u);`), ' '))}
-    ${each(VG, (g) => `let vmax${g} = vmaxq${g >> 2}.${lanes[g & 3]}; let inv${g} = select(255.0 / vmax${g}, 0.0, vmax${g} <= 0.0);`)}
+    ${each(VG, (g) => `let vmax${g} = bitcast<f32>(atomicLoad(&vx[(par * R + r) * VG + ${g}u])); let inv${g} = select(255.0 / vmax${g}, 0.0, vmax${g} <= 0.0);`)}
     ${each(4, (i) => {
       const t = `4u * q + ${i}u`
       const perGroup = each(VG, (g) => {
@@ -302,12 +339,14 @@ fn main(@builtin(local_invocation_index) tid: u32, @builtin(workgroup_id) wg: ve
     )}
     workgroupBarrier();
 
+    // the next step's key scales and mins, behind the value pass
+    ${int8QueryLoads(query, '(1u - par) * R')}
+
     // 3. values: exact u32 sums of u8 weight × code over each page, then into float
     ${each(BPB, (j) => eachV((v) => `f${j}_${v} *= resc${v};`))}
     for (var rr = 0u; rr < R; rr++) {
       let live = s * R + rr < np;
-      let blk2 = (rowPages + min(first + s * R + rr, U.maxPages - 1u)) * BLOCK;
-      let vmax = bitcast<vec4<f32>>(QK[blk2 + GP * GB + vgk / 4u])[vgk % 4u];
+      let vmax = bitcast<f32>(atomicLoad(&vx[(par * R + rr) * VG + vgk]));
       ${eachV((v) => `let sg${v} = select(vec4<f32>(0.0), exp(pageMax((par * R + rr) * QV + ${v}u) - m${v}) * (vmax / 255.0), live);`)}
       ${each(BPB, (j) => eachV((v) => `var a${j}_${v} = vec4<u32>(0u);`))}
       // this page's value words were fetched before; fetch the next page's now

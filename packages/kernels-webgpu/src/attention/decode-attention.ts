@@ -12,10 +12,17 @@ import { probeSubgroups } from '../device/subgroups.js'
 import { BufferUsage } from '../device/usage.js'
 import { attentionInt8Wgsl, int8LayoutProblem, int8SharedBytes } from './attention-int8-wgsl.js'
 import { attentionWgsl } from './attention-wgsl.js'
-import { keyQueryBlock, keyQueryLanes, keyQueryWgsl, keyQueryWorkgroups } from './key-query-wgsl.js'
 import type { AttentionArithmetic, CacheKind } from './layout.js'
 import { PagedKV } from './paged-kv.js'
 import { reduceWgsl, weightsWgsl } from './reduce-wgsl.js'
+
+/**
+ * The `int8` kernel's default split plan: splits of up to this many tokens (its per-split costs, the final
+ * workgroup sums, want long splits)...
+ */
+const INT8_SPLIT_TOKENS = 4096
+/** ...but at least this many workgroups, to fill the GPU (an H200 has 132 SMs; tools/gpu-bench/results). */
+const INT8_MIN_WORKGROUPS = 1024
 
 /** Options of {@link createDecodeAttention}. */
 export interface DecodeAttentionOptions {
@@ -34,7 +41,10 @@ export interface DecodeAttentionOptions {
   readonly maxTokens: number
   /** Softmax scale, default `1 / sqrt(headDim)`. */
   readonly scale?: number
-  /** Workgroups to aim for when splitting long contexts (flash-decoding). Default 4096. */
+  /**
+   * Workgroups to aim for when splitting long contexts (flash-decoding). Default 4096; the `int8` kernel
+   * by default takes splits of up to 4096 tokens, and at least 1024 workgroups in all.
+   */
   readonly targetWorkgroups?: number
   /**
    * Use subgroup reductions where the device allows (see `probeSubgroups`). Default false: on an H200
@@ -74,7 +84,6 @@ export class DecodeAttention extends PagedKV {
   private readonly scale: number
   private readonly target: number
   private partial: { acc: GPUBuffer; ml: GPUBuffer; splits: number } | undefined
-  private keyQuery: GPUBuffer | undefined
   private useSubgroups = false
   private subgroupSize = 0
 
@@ -155,8 +164,13 @@ export class DecodeAttention extends PagedKV {
   /** Pages per split and splits for the current lengths. */
   splitPlan(): { pagesPerSplit: number; splits: number } {
     const pages = Math.max(1, Math.ceil(Math.max(...this.lengths) / this.layout.pageTokens))
-    const wanted = Math.max(1, Math.ceil((pages * this.batch * this.options.kvHeads) / this.target))
-    const perSplit = Math.min(wanted, this.options.maxPagesPerSplit ?? wanted)
+    const all = pages * this.batch * this.options.kvHeads
+    // int8 by default: splits of up to INT8_SPLIT_TOKENS, at least INT8_MIN_WORKGROUPS workgroups
+    const wanted =
+      this.int8 && this.options.targetWorkgroups === undefined
+        ? Math.min(Math.ceil(all / INT8_MIN_WORKGROUPS), INT8_SPLIT_TOKENS / this.layout.pageTokens)
+        : Math.ceil(all / this.target)
+    const perSplit = Math.max(1, Math.min(wanted, this.options.maxPagesPerSplit ?? wanted))
     return { pagesPerSplit: perSplit, splits: Math.ceil(pages / perSplit) }
   }
 
@@ -185,20 +199,18 @@ export class DecodeAttention extends PagedKV {
     const { acc, ml } = this.partialBuffers(splits)
     const { kvHeads, queryHeadsPerKv: qpk, headDim: D } = this.options
     const withLogits = logits !== undefined
-    const sg = this.int8 && this.useSubgroups
+    const sg = this.int8 && this.useSubgroups ? this.subgroupSize : 0
     const key = `attn:${this.layout.kind}:${this.layout.arithmetic}:d${D}:p${this.layout.pageTokens}:g${this.layout.groupSize}:qv${this.qv}:l${withLogits}:sg${sg}`
     const layout = this.layout
     const attn = getPipeline(device, key, () =>
       this.int8
-        ? attentionInt8Wgsl({ layout, qv: this.qv, logits: withLogits, subgroups: sg })
+        ? attentionInt8Wgsl({ layout, qv: this.qv, logits: withLogits, subgroupSize: sg })
         : attentionWgsl({ layout, qv: this.qv, logits: withLogits }),
     )
     const params = this.paramsBuffer(pagesPerSplit, splits)
-    const bindings = this.int8
-      ? [params, this.pool, this.pageTable, this.lengthBuffer, acc, ml, this.pool, this.keyQueryBuffer()]
-      : [params, query, this.pool, this.pageTable, this.lengthBuffer, acc, ml]
+    const bindings = [params, query, this.pool, this.pageTable, this.lengthBuffer, acc, ml]
+    if (this.int8) bindings.push(this.pool)
     if (logits !== undefined) bindings.push(logits)
-    if (this.int8) this.encodeKeyQuery(encoder, query)
     encodeDispatch(device, encoder, attn, bindings, [splits, kvHeads, this.batch])
     const reduce = getPipeline(device, `attnReduce:d${D}:qv${this.qv}`, () =>
       reduceWgsl({ headDim: D, qv: this.qv }),
@@ -270,38 +282,6 @@ export class DecodeAttention extends PagedKV {
     return { ...result, weights }
   }
 
-  /**
-   * Records only the `int8` kernel's first pass (`keyQueryWgsl`: the int8 query of every key group);
-   * `encode` does it before the attention pass. Exposed to time the passes apart.
-   *
-   * @example
-   * attn.encodeKeyQuery(encoder, qBuf)
-   */
-  encodeKeyQuery(encoder: GPUCommandEncoder, query: GPUBuffer): void {
-    if (!this.int8) throw new RangeError('DecodeAttention.encodeKeyQuery: only the int8 kernel has this pass')
-    this.checkAlive()
-    this.flush()
-    const { pagesPerSplit, splits } = this.splitPlan()
-    const layout = this.layout
-    const sg = this.useSubgroups && this.subgroupSize >= keyQueryLanes(layout)
-    const pipeline = getPipeline(
-      this.device,
-      `attnKeyQuery:${layout.kind}:d${layout.headDim}:p${layout.pageTokens}:g${layout.groupSize}:qv${this.qv}:sg${sg}`,
-      () => keyQueryWgsl(layout, this.qv, sg),
-    )
-    const pages = Math.ceil(Math.max(...this.lengths) / layout.pageTokens)
-    const bindings = [
-      this.paramsBuffer(pagesPerSplit, splits),
-      query,
-      this.pool,
-      this.pageTable,
-      this.lengthBuffer,
-      this.keyQueryBuffer(),
-    ]
-    const x = keyQueryWorkgroups(layout, pages)
-    encodeDispatch(this.device, encoder, pipeline, bindings, [x, this.options.kvHeads, this.batch])
-  }
-
   private paramsBuffer(pagesPerSplit: number, splits: number): GPUBuffer {
     return uniformBuffer(this.device, [
       { u: this.batch },
@@ -313,16 +293,6 @@ export class DecodeAttention extends PagedKV {
       { u: this.maxTokens },
       this.scale,
     ])
-  }
-
-  /** The int8 kernel's per-page query block buffer (`keyQueryWgsl`), made on first use. */
-  private keyQueryBuffer(): GPUBuffer {
-    this.keyQuery ??= storageBuffer(
-      this.device,
-      this.batch * this.options.kvHeads * this.maxPages * keyQueryBlock(this.layout, this.qv) * 16,
-      BufferUsage.STORAGE,
-    )
-    return this.keyQuery
   }
 
   private partialBuffers(splits: number): { acc: GPUBuffer; ml: GPUBuffer } {
@@ -344,8 +314,6 @@ export class DecodeAttention extends PagedKV {
     this.partial?.acc.destroy()
     this.partial?.ml.destroy()
     this.partial = undefined
-    this.keyQuery?.destroy()
-    this.keyQuery = undefined
     super.destroy()
   }
 }
