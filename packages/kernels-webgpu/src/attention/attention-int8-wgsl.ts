@@ -59,11 +59,12 @@ export function int8LayoutProblem(layout: PageLayout): string | undefined {
 
 /**
  * Bytes of workgroup memory the `int8` kernel declares (it must fit the device's
- * `maxComputeWorkgroupStorageSize`, 16 KiB guaranteed): the u8 attention weights of one step,
- * `128 · valueGroups · qv` vec4s, and the page maxima.
+ * `maxComputeWorkgroupStorageSize`, 16 KiB guaranteed): the u8 attention weights of one step
+ * (`128 · valueGroups · qv` vec4s), the int8 query of the step's key groups, the page maxima and bases.
+ * `subgroupSize` as in {@link Int8AttentionConstants}; 0 (no subgroups, a workgroup tree) needs the most.
  *
  * @example
- * int8SharedBytes(pageLayout('q4', 128, 128, 128, 'int8'), 1) // 2,164
+ * int8SharedBytes(pageLayout('q4', 128, 128, 128, 'int8'), 1, 32) // 4,420
  */
 export function int8SharedBytes(layout: PageLayout, qv: number, subgroupSize = 0): number {
   const { pagesPerStep } = shape(layout)
@@ -142,18 +143,20 @@ export function attentionInt8Wgsl(c: Int8AttentionConstants): string {
   const SG = c.subgroupSize > 0
   const query = queryConstants(L, QV, c.subgroupSize)
   const GBS = int8QueryLanes(L) * QV + 2 * QV
-  const shuffles = SG
-    ? each(
-        Math.log2(QUADS),
-        (i) =>
-          `{ let o = subgroupShuffleXor(tm${'${v}'}, ${1 << i}u); tm${'${v}'} = select(tm${'${v}'}, max(tm${'${v}'}, o), ${1 << i}u < sgs); }`,
-      )
-    : ''
+  /** Maximum of `tm{n}` over the invocations of a page (the subgroup's part of them). */
+  const shuffles = (n: number) =>
+    SG
+      ? each(
+          Math.log2(QUADS),
+          (i) =>
+            `{ let o = subgroupShuffleXor(tm${n}, ${1 << i}u); tm${n} = select(tm${n}, max(tm${n}, o), ${1 << i}u < sgs); }`,
+        )
+      : ''
   const tokenMax = [
     ...Array.from(
       { length: QV },
       (_, v) => `var tm${v} = max(max(s0_${v}, s1_${v}), max(s2_${v}, s3_${v}));
-    ${shuffles.replaceAll('${v}', String(v))}`,
+    ${shuffles(v)}`,
     ),
     // the largest value scale of the page per value group (non-negative: ordered as u32 bits)
     ...Array.from(
@@ -163,7 +166,7 @@ export function attentionInt8Wgsl(c: Int8AttentionConstants): string {
         g,
       ) => `var tm${QV + g} = vec4<f32>(${each(4, (i) => `select(0.0, bitcast<f32>(vsr${i}_${g}), ${`4u * q + ${i}u`} < nval)`, ', ')});
     tm${QV + g} = vec4<f32>(max(max(tm${QV + g}.x, tm${QV + g}.y), max(tm${QV + g}.z, tm${QV + g}.w)));
-    ${shuffles.replaceAll('${v}', String(QV + g))}`,
+    ${shuffles(QV + g)}`,
     ),
   ].join('\n    ')
   const writeLogits = c.logits

@@ -47,14 +47,15 @@ export interface DecodeAttentionOptions {
    */
   readonly targetWorkgroups?: number
   /**
-   * Use subgroup reductions where the device allows (see `probeSubgroups`). Default false: on an H200
-   * through Dawn/Vulkan they measured slower than the workgroup trees (tools/gpu-bench/results).
+   * float32 and f16 kernels: use subgroup reductions where the device allows (see `probeSubgroups`).
+   * Default false: on an H200 through Dawn/Vulkan they measured slower than the workgroup trees
+   * (tools/gpu-bench/results). The `int8` kernel uses subgroups whenever the device has them.
    */
   readonly subgroups?: boolean
   /**
    * q kinds: `float32` (default) multiplies dequantized codes in float32 (within 5e-5 of the float64
    * reference); `int8` rounds the scaled query to int8 per key group and the attention weights to u8 per
-   * split and sums packed codes with 4-way integer dot products: about 4× less arithmetic, error within
+   * page and sums packed codes with 4-way integer dot products: about 4× less arithmetic, error within
    * `int8AttentionErrorBound`. The pages are ordered for the chosen kernel.
    */
   readonly arithmetic?: AttentionArithmetic
