@@ -18,7 +18,7 @@ import {
   uploadBuffer,
 } from '../../packages/kernels-webgpu/src/index.js'
 import { encodeFill } from './fill.js'
-import { concurrency, floors, microbench, occupancy } from './micro.js'
+import { concurrency, floors, microbench, occupancy, readCeiling } from './micro.js'
 
 const lengths = (process.argv[2] ?? '8192,32768,131072').split(',').map(Number)
 const BATCH = Number(process.argv[3] ?? 16)
@@ -254,6 +254,7 @@ if (process.env.BENCH_MICRO === '1') await microbench(ctx, print)
 if (process.env.BENCH_FLOORS === '1') await floors(ctx, print)
 if (process.env.BENCH_OCCUPANCY === '1') await occupancy(ctx, print)
 if (process.env.BENCH_CONCURRENCY === '1') await concurrency(ctx, print)
+if (process.env.BENCH_READ === '1') await readCeiling(ctx, print)
 for (const kind of ['f16', 'q4', 'q2'] as const)
   print({ check: kind, maxAbsErr: await check(ctx, kind, 'float32') })
 for (const kind of ['q4', 'q2'] as const) print(await scaleCheck(ctx, kind))

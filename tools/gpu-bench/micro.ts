@@ -1,9 +1,11 @@
 import {
+  BufferUsage,
   createDecodeAttention,
   encodeDispatch,
   getPipeline,
   grid,
   type KvGpuContext,
+  readBuffer,
   reduceWgsl,
   storageBuffer,
   uniformBuffer,
@@ -234,4 +236,64 @@ fn main(@builtin(local_invocation_index) tid: u32, @builtin(workgroup_id) wg: ve
       print({ concurrency: label, workgroups: wgs, ms: +Math.min(await run(30), await run(30)).toFixed(4) })
     }
   }
+}
+
+/**
+ * What Dawn lets a plain kernel read per second: every invocation sums 16-byte loads of a 1 GiB buffer in a
+ * grid-stride loop (4 independent loads per iteration), for several workgroup counts, timed by GPU
+ * timestamps. The ceiling against which the attention kernels' bandwidth is judged on this stack.
+ */
+export async function readCeiling(
+  ctx: KvGpuContext,
+  print: (r: Record<string, unknown>) => void,
+): Promise<void> {
+  const device = ctx.device
+  const bytes = 1 << 30
+  const data = storageBuffer(device, bytes)
+  const out = storageBuffer(device, 4 * 65536)
+  const stamps = device.createQuerySet({ type: 'timestamp', count: 2 })
+  const resolved = storageBuffer(device, 16, BufferUsage.QUERY_RESOLVE | BufferUsage.COPY_SRC)
+  const pipeline = getPipeline(
+    device,
+    'micro:read',
+    () => `
+@group(0) @binding(0) var<storage, read> X: array<vec4<u32>>;
+@group(0) @binding(1) var<storage, read_write> O: array<u32>;
+@compute @workgroup_size(128)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nw: vec3<u32>) {
+  let stride = nw.x * 128u;
+  let n = arrayLength(&X);
+  var a = vec4<u32>(0u); var b = vec4<u32>(0u); var c = vec4<u32>(0u); var d = vec4<u32>(0u);
+  var i = gid.x;
+  for (; i + 3u * stride < n; i += 4u * stride) {
+    a ^= X[i]; b ^= X[i + stride]; c ^= X[i + 2u * stride]; d ^= X[i + 3u * stride];
+  }
+  for (; i < n; i += stride) { a ^= X[i]; }
+  let s = a ^ b ^ c ^ d;
+  if ((s.x ^ s.y ^ s.z ^ s.w) == 0x9e3779b9u) { O[gid.x % 65536u] = 1u; }
+}`,
+  )
+  for (const workgroups of [528, 1056, 2112, 4224, 8448]) {
+    const run = async (n: number) => {
+      const enc = device.createCommandEncoder()
+      enc.beginComputePass({ timestampWrites: { querySet: stamps, beginningOfPassWriteIndex: 0 } }).end()
+      for (let i = 0; i < n; i++) encodeDispatch(device, enc, pipeline, [data, out], [workgroups, 1, 1])
+      enc.beginComputePass({ timestampWrites: { querySet: stamps, endOfPassWriteIndex: 1 } }).end()
+      enc.resolveQuerySet(stamps, 0, 2, resolved, 0)
+      device.queue.submit([enc.finish()])
+      const [begin, end] = new BigUint64Array(await readBuffer(device, resolved, 16))
+      return Number(end! - begin!) / 1e6 / n
+    }
+    await run(20)
+    const ms = Math.min(await run(50), await run(50))
+    print({
+      readCeiling: 'webgpu',
+      workgroups,
+      bytes,
+      ms: +ms.toFixed(4),
+      GBps: +(bytes / ms / 1e6).toFixed(1),
+    })
+  }
+  for (const b of [data, out, resolved]) b.destroy()
+  stamps.destroy()
 }
