@@ -7,6 +7,7 @@ import {
   decodePage,
   encodePage,
   int8AttentionErrorBound,
+  int8LayoutProblem,
   type PageLayout,
   pageLayout,
   readValueWords,
@@ -81,6 +82,10 @@ describe('int8 page order', () => {
     expect(() => pageLayout('f16', 64, 32, 32, 'int8')).toThrow(/needs a q kind/)
     expect(() => pageLayout('q4', 16, 32, 16, 'int8')).toThrow(/multiple of 4/)
     expect(() => pageLayout('q4', 64, 32, 32, 'fast' as never)).toThrow(/arithmetic must be/)
+    // the value pass takes one invocation per (row word, byte): at most 32 words per row
+    expect(int8LayoutProblem(pageLayout('q4', 256, 128, 128, 'int8'))).toBeUndefined()
+    expect(int8LayoutProblem(pageLayout('q4', 512, 128, 128, 'int8'))).toMatch(/up to 32 words per row/)
+    expect(int8LayoutProblem(pageLayout('q2', 512, 128, 128, 'int8'))).toBeUndefined()
   })
 })
 
@@ -158,6 +163,39 @@ describe.skipIf(!ctx)('int8 fused decode attention against exact attention and i
       attn.destroy()
     }, 300_000)
   }
+
+  test('refuses by name what it cannot run, and plans long splits by default', () => {
+    const base = { kvHeads: 8, queryHeadsPerKv: 4, kind: 'q4', arithmetic: 'int8' } as const
+    expect(() =>
+      createDecodeAttention(ctx!, { ...base, headDim: 512, groupSize: 128, maxTokens: 256 }),
+    ).toThrow(/createDecodeAttention: arithmetic 'int8' takes up to 32 words per row/)
+    // 16 query heads per KV head, 32-token pages and groups of 8: more workgroup memory than any device gives
+    expect(() =>
+      createDecodeAttention(ctx!, {
+        ...base,
+        queryHeadsPerKv: 16,
+        headDim: 128,
+        groupSize: 8,
+        pageTokens: 32,
+        maxTokens: 256,
+      }),
+    ).toThrow(/bytes of workgroup memory .* use arithmetic 'float32' or a larger groupSize/)
+    const attn = createDecodeAttention(ctx!, {
+      ...base,
+      headDim: 32,
+      groupSize: 32,
+      batch: 2,
+      maxTokens: 131072,
+    })
+    for (let b = 0; b < 2; b++) attn.reserve(b, 131072)
+    // 1024 pages × 2 sequences × 8 heads: 16 pages a split gives 1024 workgroups (at most 32 pages a split)
+    expect(attn.splitPlan()).toEqual({ pagesPerSplit: 16, splits: 64 })
+    for (let b = 0; b < 2; b++) attn.reset(b)
+    for (let b = 0; b < 2; b++) attn.reserve(b, 8192)
+    // a shorter context: shorter splits, to keep 1024 workgroups
+    expect(attn.splitPlan()).toEqual({ pagesPerSplit: 1, splits: 64 })
+    attn.destroy()
+  })
 
   test('property: any length and magnitudes stay within the bound', async () => {
     await fc.assert(
