@@ -84,25 +84,27 @@ function queryConstants(layout: PageLayout, qv: number, subgroupSize: number): I
 }
 
 /**
- * WGSL of one split of flash-decoding over `int8`-ordered q pages with 4-way integer dot products. It
- * reads the key-query buffer of `keyQueryWgsl` (the int8 query, `α` and bias of every key group, the
- * largest value scale of every page). A workgroup of 128 invocations takes (split, KV head, sequence) and
- * walks the split's pages a few at a time (`128 / (pageTokens / 4)` per step):
- * 1. logits: one invocation per 4 tokens, `dot4I8Packed` of the int8 query with the masked code bytes,
- *    logit = `α·Σ + bias`; each page's maximum goes to workgroup memory (subgroup shuffles, then one
- *    `atomicMax` per subgroup);
- * 2. weights: `p = exp(logit − page max)`, `p·valueScale` rounded to u8 with the page's step
+ * WGSL of one split of flash-decoding over `int8`-ordered q pages with 4-way integer dot products. A
+ * workgroup of 128 invocations takes (split, KV head, sequence) and walks the split's pages a few at a time
+ * (`512 / pageTokens` per step):
+ * 1. int8 query (`int8-query-wgsl.ts`): per key group, `q·keyScale` rounded to int8 with one step
+ *    `α = max|q·keyScale| / 127` per query head, key mins as a float bias; one invocation per int8 query
+ *    word, reduced over subgroup shuffles or a workgroup tree; the key scales are loaded a step ahead;
+ * 2. logits: one invocation per 4 tokens, `dot4I8Packed` of the int8 query with the masked code bytes,
+ *    logit = `α·Σ + bias`; each page's maximum logit and largest value scale go to workgroup memory
+ *    (subgroup shuffles, then one `atomicMax` per subgroup);
+ * 3. weights: `p = exp(logit − page max)`, `p·valueScale` rounded to u8 with the page's step
  *    `σ = max valueScale / 255`, packed 4 tokens to a word per query head; `Σ p` and `Σ p·valueMin` in
  *    float, in the frame of the split's running maximum;
- * 3. values: one invocation per (row word, byte) and lane of token quads, `dot4U8Packed` of 4 tokens'
+ * 4. values: one invocation per (row word, byte) and lane of token quads, `dot4U8Packed` of 4 tokens'
  *    codes of a channel (the transposed value quads) with their 4 u8 weights, summed exactly in u32 over
  *    a page, then scaled by `σ·exp(page max − running max)` into float;
- * 4. the output `Σ` + `Σ p·valueMin`, the running max and `Σ p` go to the reduce kernel.
- * Two workgroup barriers per step and little workgroup memory (`int8SharedBytes`), so that several
+ * 5. the output `Σ` + `Σ p·valueMin`, the running max and `Σ p` go to the reduce kernel.
+ * Three workgroup barriers per step and little workgroup memory (`int8SharedBytes`), so that several
  * workgroups share a multiprocessor. Error bound: `int8AttentionErrorBound`.
  *
  * @example
- * const code = attentionInt8Wgsl({ layout: pageLayout('q4', 128, 128, 128, 'int8'), qv: 1, logits: false, subgroups: true })
+ * const code = attentionInt8Wgsl({ layout: pageLayout('q4', 128, 128, 128, 'int8'), qv: 1, logits: false, subgroupSize: 32 })
  */
 export function attentionInt8Wgsl(c: Int8AttentionConstants): string {
   const L = c.layout
