@@ -5,20 +5,19 @@
  */
 import {
   type AttentionArithmetic,
-  BufferUsage,
   type CacheKind,
   createDecodeAttention,
   decodeAttentionReference,
   decodePage,
   type KvGpuContext,
   pageLayout,
-  readBuffer,
   requestDevice,
   storageBuffer,
   uploadBuffer,
 } from '../../packages/kernels-webgpu/src/index.js'
 import { encodeFill } from './fill.js'
 import { concurrency, floors, microbench, occupancy, readCeiling } from './micro.js'
+import { callTimer } from './timing.js'
 
 const lengths = (process.argv[2] ?? '8192,32768,131072').split(',').map(Number)
 const BATCH = Number(process.argv[3] ?? 16)
@@ -183,35 +182,15 @@ async function bench(
   const q = shards.map((a) => uploadBuffer(device, new Float32Array(a.batch * KV * QPK * D).fill(0.05)))
   const out = shards.map((a) => storageBuffer(device, 4 * a.batch * KV * QPK * D))
   const lse = shards.map((a) => storageBuffer(device, 4 * a.batch * KV * QPK))
-  const stamps = ctx.features.has('timestamp-query')
-    ? device.createQuerySet({ type: 'timestamp', count: 2 })
-    : undefined
-  const resolved = storageBuffer(device, 16, BufferUsage.QUERY_RESOLVE | BufferUsage.COPY_SRC)
-  /** Wall-clock ms per call from submit to completion, and GPU ms per call between two timestamps. */
-  const runs = async (n: number) => {
-    const enc = device.createCommandEncoder()
-    if (stamps)
-      enc.beginComputePass({ timestampWrites: { querySet: stamps, beginningOfPassWriteIndex: 0 } }).end()
-    for (let i = 0; i < n; i++) {
-      for (const [j, a] of shards.entries()) a.encode(enc, q[j]!, out[j]!, lse[j]!)
-    }
-    if (stamps) {
-      enc.beginComputePass({ timestampWrites: { querySet: stamps, endOfPassWriteIndex: 1 } }).end()
-      enc.resolveQuerySet(stamps, 0, 2, resolved, 0)
-    }
-    const t0 = performance.now()
-    device.queue.submit([enc.finish()])
-    await device.queue.onSubmittedWorkDone()
-    const wall = (performance.now() - t0) / n
-    if (!stamps) return { wall, gpu: wall }
-    const [begin, end] = new BigUint64Array(await readBuffer(device, resolved, 16))
-    return { wall, gpu: Number(end! - begin!) / 1e6 / n }
+  const timer = callTimer(ctx)
+  const encodeAll = (enc: GPUCommandEncoder) => {
+    for (const [j, a] of shards.entries()) a.encode(enc, q[j]!, out[j]!, lse[j]!)
   }
   device.pushErrorScope('validation')
-  await runs(Number(process.env.BENCH_WARMUP ?? 2))
+  await timer.time(encodeAll, Number(process.env.BENCH_WARMUP ?? 2))
   const invalid = await device.popErrorScope()
   if (invalid) throw new Error(`validation: ${invalid.message}`)
-  const [r1, r2] = [await runs(ITERS), await runs(ITERS)]
+  const [r1, r2] = [await timer.time(encodeAll, ITERS), await timer.time(encodeAll, ITERS)]
   const ms = Math.min(r1.gpu, r2.gpu)
   const wallMs = Math.min(r1.wall, r2.wall)
   const bytes = shards.reduce((sum, a) => sum + a.batch * bytesPerSeq, 0)
@@ -232,8 +211,8 @@ async function bench(
     cacheBytes: bytes,
     GBps: +(bytes / ms / 1e6).toFixed(1),
   })
-  for (const b of [...q, ...out, ...lse, resolved]) b.destroy()
-  stamps?.destroy()
+  for (const b of [...q, ...out, ...lse]) b.destroy()
+  timer.destroy()
   for (const a of shards) a.destroy()
 }
 

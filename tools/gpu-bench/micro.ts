@@ -1,17 +1,16 @@
 import {
-  BufferUsage,
   createDecodeAttention,
   encodeDispatch,
   getPipeline,
   grid,
   type KvGpuContext,
-  readBuffer,
   reduceWgsl,
   storageBuffer,
   uniformBuffer,
   uploadBuffer,
 } from '../../packages/kernels-webgpu/src/index.js'
 import { encodeFill } from './fill.js'
+import { callTimer } from './timing.js'
 
 /**
  * Throughput of one operation on this GPU: 8 interleaved chains of `ops` steps per invocation. Prints
@@ -46,6 +45,7 @@ export async function microbench(
   }
   const ops = 1024
   const threads = 132 * 2048 * 4
+  const timer = callTimer(ctx)
   const out = storageBuffer(device, 4 * threads)
   for (const [name, s] of Object.entries(steps)) {
     const chain = Array.from({ length: 8 }, (_, i) => s.step(`x${i}`, `x${(i + 1) % 8}`)).join(' ')
@@ -61,34 +61,20 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
 }`
     const pipeline = getPipeline(device, `micro:${name}`, () => code)
     const params = uniformBuffer(device, [{ u: ops / 8 }, { u: 0 }, { u: 0 }, { u: 0 }])
-    const run = async () => {
-      const enc = device.createCommandEncoder()
-      for (let r = 0; r < 5; r++) encodeDispatch(device, enc, pipeline, [params, out], [threads / 256, 1, 1])
-      const t0 = performance.now()
-      device.queue.submit([enc.finish()])
-      await device.queue.onSubmittedWorkDone()
-      return (performance.now() - t0) / 5
-    }
-    await run()
-    const ms = Math.min(await run(), await run())
+    const dispatch = (enc: GPUCommandEncoder) =>
+      encodeDispatch(device, enc, pipeline, [params, out], [threads / 256, 1, 1])
+    const ms = (await timer.best(dispatch, 5, 5)).wall
     print({ micro: name, ms: +ms.toFixed(4), gops: +((threads * ops) / ms / 1e6).toFixed(0) })
   }
+  timer.destroy()
 }
 
 /** GPU time of the reduce kernel alone and of an empty dispatch, per call (the floor under attention). */
 export async function floors(ctx: KvGpuContext, print: (r: Record<string, unknown>) => void): Promise<void> {
   const device = ctx.device
+  const timer = callTimer(ctx)
   const time = async (label: string, encode: (enc: GPUCommandEncoder) => void) => {
-    const run = async (n: number) => {
-      const enc = device.createCommandEncoder()
-      for (let i = 0; i < n; i++) encode(enc)
-      const t0 = performance.now()
-      device.queue.submit([enc.finish()])
-      await device.queue.onSubmittedWorkDone()
-      return (performance.now() - t0) / n
-    }
-    await run(3)
-    print({ floor: label, ms: +Math.min(await run(100), await run(100)).toFixed(4) })
+    print({ floor: label, ms: +(await timer.best(encode, 3, 100)).wall.toFixed(4) })
   }
   const rows = 128
   const D = 128
@@ -136,6 +122,7 @@ fn main(@builtin(local_invocation_index) tid: u32, @builtin(workgroup_id) wg: ve
   await time('4096 workgroups with 40 KB of workgroup memory', (enc) =>
     encodeDispatch(device, enc, shared, [out], [32, 8, 16]),
   )
+  timer.destroy()
 }
 
 /**
@@ -147,6 +134,7 @@ export async function occupancy(
   print: (r: Record<string, unknown>) => void,
 ): Promise<void> {
   const device = ctx.device
+  const timer = callTimer(ctx)
   for (const arithmetic of ['float32', 'int8'] as const) {
     for (const splits of [8, 16, 33, 66, 99, 132, 198, 264]) {
       const tokens = 1024 * splits
@@ -168,16 +156,7 @@ export async function occupancy(
       const q = uploadBuffer(device, new Float32Array(32 * 128).fill(0.05))
       const out = storageBuffer(device, 4 * 32 * 128)
       const lse = storageBuffer(device, 4 * 32)
-      const run = async (n: number) => {
-        const enc = device.createCommandEncoder()
-        for (let i = 0; i < n; i++) attn.encode(enc, q, out, lse)
-        const t0 = performance.now()
-        device.queue.submit([enc.finish()])
-        await device.queue.onSubmittedWorkDone()
-        return (performance.now() - t0) / n
-      }
-      await run(3)
-      const ms = Math.min(await run(50), await run(50))
+      const ms = (await timer.best((enc) => attn.encode(enc, q, out, lse), 3, 50)).wall
       print({
         occupancy: arithmetic,
         workgroups: 8 * attn.splitPlan().splits,
@@ -188,6 +167,7 @@ export async function occupancy(
       attn.destroy()
     }
   }
+  timer.destroy()
 }
 
 /**
@@ -200,6 +180,7 @@ export async function concurrency(
   print: (r: Record<string, unknown>) => void,
 ): Promise<void> {
   const device = ctx.device
+  const timer = callTimer(ctx)
   const n = 1 << 16
   const chain = new Uint32Array(n).map((_, i) => (i * 7919 + 13) % n)
   const buf = uploadBuffer(device, chain)
@@ -224,18 +205,15 @@ fn main(@builtin(local_invocation_index) tid: u32, @builtin(workgroup_id) wg: ve
 }`,
     )
     for (const wgs of [132, 264, 528, 1056, 2112]) {
-      const run = async (reps: number) => {
-        const enc = device.createCommandEncoder()
-        for (let r = 0; r < reps; r++) encodeDispatch(device, enc, pipeline, [buf, out], [wgs, 1, 1])
-        const t0 = performance.now()
-        device.queue.submit([enc.finish()])
-        await device.queue.onSubmittedWorkDone()
-        return (performance.now() - t0) / reps
-      }
-      await run(3)
-      print({ concurrency: label, workgroups: wgs, ms: +Math.min(await run(30), await run(30)).toFixed(4) })
+      const { wall } = await timer.best(
+        (enc) => encodeDispatch(device, enc, pipeline, [buf, out], [wgs, 1, 1]),
+        3,
+        30,
+      )
+      print({ concurrency: label, workgroups: wgs, ms: +wall.toFixed(4) })
     }
   }
+  timer.destroy()
 }
 
 /**
@@ -251,8 +229,7 @@ export async function readCeiling(
   const bytes = 1 << 30
   const data = storageBuffer(device, bytes)
   const out = storageBuffer(device, 4 * 65536)
-  const stamps = device.createQuerySet({ type: 'timestamp', count: 2 })
-  const resolved = storageBuffer(device, 16, BufferUsage.QUERY_RESOLVE | BufferUsage.COPY_SRC)
+  const timer = callTimer(ctx)
   const pipeline = getPipeline(
     device,
     'micro:read',
@@ -274,18 +251,13 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
 }`,
   )
   for (const workgroups of [528, 1056, 2112, 4224, 8448]) {
-    const run = async (n: number) => {
-      const enc = device.createCommandEncoder()
-      enc.beginComputePass({ timestampWrites: { querySet: stamps, beginningOfPassWriteIndex: 0 } }).end()
-      for (let i = 0; i < n; i++) encodeDispatch(device, enc, pipeline, [data, out], [workgroups, 1, 1])
-      enc.beginComputePass({ timestampWrites: { querySet: stamps, endOfPassWriteIndex: 1 } }).end()
-      enc.resolveQuerySet(stamps, 0, 2, resolved, 0)
-      device.queue.submit([enc.finish()])
-      const [begin, end] = new BigUint64Array(await readBuffer(device, resolved, 16))
-      return Number(end! - begin!) / 1e6 / n
-    }
-    await run(20)
-    const ms = Math.min(await run(50), await run(50))
+    const ms = (
+      await timer.best(
+        (enc) => encodeDispatch(device, enc, pipeline, [data, out], [workgroups, 1, 1]),
+        20,
+        50,
+      )
+    ).gpu
     print({
       readCeiling: 'webgpu',
       workgroups,
@@ -294,6 +266,6 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
       GBps: +(bytes / ms / 1e6).toFixed(1),
     })
   }
-  for (const b of [data, out, resolved]) b.destroy()
-  stamps.destroy()
+  for (const b of [data, out]) b.destroy()
+  timer.destroy()
 }
