@@ -1,6 +1,7 @@
 import { attentionBindings } from './attention-bindings.js'
 import {
   type Int8QueryConstants,
+  int8QueryBlock,
   int8QueryChannels,
   int8QueryDeclarations,
   int8QueryLanes,
@@ -144,7 +145,7 @@ export function attentionInt8Wgsl(c: Int8AttentionConstants): string {
   }`
   const SG = c.subgroupSize > 0
   const query = queryConstants(L, QV, c.subgroupSize)
-  const GBS = int8QueryLanes(L) * QV + 2 * QV
+  const GBS = int8QueryBlock(L, QV)
   /** Maximum of `tm{n}` over the invocations of a page (the subgroup's part of them). */
   const shuffles = (n: number) =>
     SG

@@ -144,17 +144,14 @@ export class DecodeAttention extends PagedKV {
    * await attn.prepare()
    */
   async prepare(): Promise<void> {
-    if (this.int8) {
-      // the int8 kernel's shuffles work for any subgroup size, and are always worth having
-      const { linear, size } = await probeSubgroups(this.context)
-      this.useSubgroups = linear && size > 0
-      this.subgroupSize = size
-      return
-    }
-    if (this.options.subgroups !== true) return
+    // the int8 kernel's shuffles work for any subgroup size, and are always worth having
+    if (!this.int8 && this.options.subgroups !== true) return
     const { linear, size } = await probeSubgroups(this.context)
     const { headDim, pageTokens } = this.layout
-    this.useSubgroups = linear && size >= 4 && headDim % size === 0 && pageTokens % size === 0
+    this.useSubgroups = this.int8
+      ? linear && size > 0
+      : linear && size >= 4 && headDim % size === 0 && pageTokens % size === 0
+    this.subgroupSize = size
   }
 
   /** Whether `encode` uses subgroup reductions. */
