@@ -20,7 +20,7 @@ describe('headwise razor', () => {
         (sinks, recent, ratio, prompt, seed) => {
           const retrievalHeads = flagsOf(2, 3, seed)
           const policy = headwise({ retrievalHeads, mode: 'razor', sinks, recent, ratio })
-          expect(policy.massBias).toBe(true)
+          expect(policy.adjustLogits).toBeDefined()
           runSim(
             policy,
             { numLayers: 2, numHeads: 3, headDim: 4, prompt, steps: 20, seed },
@@ -87,7 +87,7 @@ describe('headwise duo', () => {
       fc.property(fc.constantFrom(0, 2, 4), fc.constantFrom(1, 5, 9), fc.nat(255), (sinks, recent, seed) => {
         const retrievalHeads = flagsOf(1, 4, seed)
         const policy = headwise({ retrievalHeads, mode: 'duo', sinks, recent })
-        expect(policy.massBias).toBe(false)
+        expect(policy.adjustLogits).toBeUndefined()
         runSim(
           policy,
           { numLayers: 1, numHeads: 4, headDim: 2, prompt: 17, steps: 10, seed },

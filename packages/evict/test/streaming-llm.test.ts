@@ -13,7 +13,7 @@ describe('streamingLLM', () => {
         fc.nat(1000),
         (sinks, window, prompt, seed) => {
           const policy = streamingLLM({ sinks, window })
-          expect(policy.positionMode).toBe('compact')
+          expect(policy.attentionPositions).toBeDefined()
           expect(policy.needsAttention).toBe(false)
           runSim(policy, { numLayers: 1, numHeads: 2, headDim: 3, prompt, steps: 20, seed }, ({ sim }) => {
             const seen = sim.seen

@@ -3,6 +3,9 @@
  * SLERP-ed direction and keep their own magnitudes; the most distinct tokens stay unmerged.
  */
 
+export { LayerPairs } from './cache/layer-pairs.js'
+export type { MergedSide, SharedDirections } from './cache/merged-codec.js'
+export { MergedCodec } from './cache/merged-codec.js'
 export { mergeRows, restoreRow } from './minicache/merge-rows.js'
 export type { MiniCacheMerger } from './minicache/minicache.js'
 export { layerPairs, minicache } from './minicache/minicache.js'

@@ -181,6 +181,6 @@ describe('importanceTiers', () => {
       'recent must be a fraction in [0, keepHigh = 0.2], got 0.3',
     )
     expect(importanceTiers().needsAttention).toBe(true)
-    expect(importanceTiers().positionMode).toBe('original')
+    expect(importanceTiers().attentionPositions).toBeUndefined()
   })
 })

@@ -3,16 +3,23 @@
  * mergers, key retrievers and exit schedules, generation, and the evaluation harness behind `kv`.
  */
 
-export type { AttentionAccelerator } from './cache/accelerator.js'
-export { CompositionError } from './cache/compose.js'
-export type { Float16Block } from './cache/float16-codec.js'
-export { float16Codec } from './cache/float16-codec.js'
-export type { Float32Block } from './cache/float32-codec.js'
-export { float32Codec } from './cache/float32-codec.js'
-export { keepAll } from './cache/keep-all.js'
-export type { CacheOptions, CacheShape } from './cache/kv-cache.js'
-export { KVCache } from './cache/kv-cache.js'
-export type { CacheStats } from './cache/stats.js'
+export type {
+  AttentionAccelerator,
+  CacheExtension,
+  CacheOptions,
+  CacheShape,
+  CacheStats,
+  Float16Block,
+  Float32Block,
+} from '@kv/cache'
+export {
+  CompositionError,
+  float16Codec,
+  float32Codec,
+  fullPrecision,
+  KVCache,
+  keepAll,
+} from '@kv/cache'
 export type { CapturedHeads } from './capture/capture-heads.js'
 export { captureHeads } from './capture/capture-heads.js'
 export type { HeldOutDocument } from './data/heldout.js'
@@ -45,5 +52,3 @@ export type { SpecPart } from './pipeline/spec.js'
 export { buildPipeline, parseSpec } from './pipeline/spec.js'
 export type { AcceleratorShape, WebGpuAcceleratorOptions } from './webgpu/accelerator.js'
 export { WebGpuAccelerator, webgpuAccelerator } from './webgpu/accelerator.js'
-export type { AsyncAttention } from './webgpu/step-on-gpu.js'
-export { stepOnGpu } from './webgpu/step-on-gpu.js'

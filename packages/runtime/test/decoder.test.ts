@@ -19,11 +19,11 @@ describe('the CPU decoder on the embedded model', () => {
       0,
       ...model.tokenizer.encode('We the People of the United States, in Order to form a more perfect Union'),
     ]
-    const batched = model.prefill(tokens, model.createCache())
+    const batched = await model.prefill(tokens, model.createCache())
     const cache = model.createCache()
     const vocab = model.config.vocabSize
     for (let t = 0; t < tokens.length; t++) {
-      const logits = model.step(tokens[t]!, cache)
+      const logits = await model.step(tokens[t]!, cache)
       expect(maxAbsDiff(logits, batched.subarray(t * vocab, (t + 1) * vocab))).toBeLessThan(1e-3)
     }
   })
@@ -42,31 +42,60 @@ describe('the CPU decoder on the embedded model', () => {
       policy: keepAll(),
     })
     const prompt = tokens.slice(0, 9)
-    expect(model.prefill(prompt, plumbed, { lastOnly: true })).toEqual(
-      model.prefill(prompt, plain, { lastOnly: true }),
+    expect(await model.prefill(prompt, plumbed, { lastOnly: true })).toEqual(
+      await model.prefill(prompt, plain, { lastOnly: true }),
     )
-    for (const token of tokens.slice(9)) expect(model.step(token, plumbed)).toEqual(model.step(token, plain))
-    expect(plumbed.stores[0]![0]!.blocks.length).toBeGreaterThan(0)
+    for (const token of tokens.slice(9))
+      expect(await model.step(token, plumbed)).toEqual(await model.step(token, plain))
+    expect(plumbed.head(0, 0).blockCount).toBeGreaterThan(0)
   })
 
   it('scores the first held-out window as the reference implementation does', async () => {
     const model = await embeddedModel()
     const stream = await heldOutTokens(model.tokenizer)
-    const result = windowedPerplexity(model, stream, { maxWindows: 1 })
+    const result = await windowedPerplexity(model, stream, { maxWindows: 1 })
     // The first window alone (2,048 tokens of the 2011 address); all 75 windows give 45.22 (MODEL_CARD).
     expect(result.tokens).toBe(2048)
     expect(result.perplexity).toBeGreaterThan(35.8 * 0.995)
     expect(result.perplexity).toBeLessThan(35.8 * 1.005)
   }, 120_000)
 
-  it('refuses tokens outside the vocabulary and a prefill into a used cache', async () => {
+  it('refuses tokens outside the vocabulary', async () => {
     const model = await embeddedModel()
     const cache = model.createCache()
-    expect(() => model.prefill([0, 5000], cache)).toThrow(
+    await expect(model.prefill([0, 5000], cache)).rejects.toThrow(
       'token[1] = 5000 is outside the vocabulary [0, 4096)',
     )
-    model.prefill([0, 1], cache)
-    expect(() => model.prefill([0, 1], cache)).toThrow('the cache already holds 2 tokens')
+    await expect(model.step(-1, cache)).rejects.toThrow('token[0] = -1 is outside the vocabulary')
+    expect(cache.length).toBe(0)
+  })
+
+  it('continues a conversation: turn 2 into a cache holding turn 1 gives the logits of one prefill of both', async () => {
+    const model = await embeddedModel()
+    const turn1 = [0, ...model.tokenizer.encode('Fellow citizens, we meet tonight')]
+    const turn2 = model.tokenizer.encode(' to speak of the state of the Union.')
+    const vocab = model.config.vocabSize
+    const whole = await model.prefill([...turn1, ...turn2], model.createCache())
+    const conversation = model.createCache()
+    await model.prefill(turn1, conversation, { lastOnly: true })
+    const continued = await model.prefill(turn2, conversation)
+    expect(conversation.length).toBe(turn1.length + turn2.length)
+    expect(maxAbsDiff(continued, whole.subarray(turn1.length * vocab))).toBeLessThan(1e-3)
+  })
+
+  it('generate continues from a cache that already holds a conversation', async () => {
+    const model = await embeddedModel()
+    const cache = model.createCache()
+    let first = ''
+    for await (const piece of model.generate('Fellow citizens,', { cache, maxTokens: 6, stopAtEos: false }))
+      first += piece
+    const held = cache.length
+    expect(held).toBe(1 + model.tokenizer.encode('Fellow citizens,').length + 6)
+    let second = ''
+    for await (const piece of model.generate(' And now,', { cache, maxTokens: 6, stopAtEos: false }))
+      second += piece
+    expect(cache.length).toBe(held + model.tokenizer.encode(' And now,').length + 6)
+    expect(first.length + second.length).toBeGreaterThan(4)
   })
 
   it('generates text', async () => {

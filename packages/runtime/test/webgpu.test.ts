@@ -5,7 +5,6 @@ import {
   heldOutTokens,
   type KVCache,
   type Model,
-  stepOnGpu,
   type WebGpuAccelerator,
   webgpuAccelerator,
 } from '../src/index.js'
@@ -60,24 +59,22 @@ async function passage(model: Model): Promise<Int32Array> {
 }
 
 /** Prefills `caches` with the prompt; their logits must agree, since the prompt runs on the CPU. */
-function prefillAll(model: Model, tokens: Int32Array, caches: KVCache[]): void {
-  const first = model.prefill(tokens.subarray(0, PROMPT), caches[0]!, { lastOnly: true })
+async function prefillAll(model: Model, tokens: Int32Array, caches: KVCache[]): Promise<void> {
+  const first = await model.prefill(tokens.subarray(0, PROMPT), caches[0]!, { lastOnly: true })
   for (const cache of caches.slice(1))
-    expect(model.prefill(tokens.subarray(0, PROMPT), cache, { lastOnly: true })).toEqual(first)
+    expect(await model.prefill(tokens.subarray(0, PROMPT), cache, { lastOnly: true })).toEqual(first)
 }
 
 /**
- * Prefills both caches, then decodes the passage on each (`cache` through `stepOnGpu` when it has an
- * accelerator) and returns the largest logit difference.
+ * Prefills both caches, then decodes the passage on each (the same `model.step`: an accelerated cache
+ * attends on the device) and returns the largest logit difference.
  */
 async function worstDeviation(model: Model, tokens: Int32Array, cache: KVCache, reference: KVCache) {
-  prefillAll(model, tokens, [reference, cache])
+  await prefillAll(model, tokens, [reference, cache])
   let worst = 0
   for (let t = PROMPT; t < PROMPT + STEPS; t++) {
-    const expected = model.step(tokens[t]!, reference)
-    const logits = cache.options.accelerator
-      ? await stepOnGpu(model, tokens[t]!, cache)
-      : model.step(tokens[t]!, cache)
+    const expected = await model.step(tokens[t]!, reference)
+    const logits = await model.step(tokens[t]!, cache)
     worst = Math.max(worst, maxAbsDiff(logits, expected))
   }
   return worst
@@ -107,12 +104,6 @@ describe('webgpuAccelerator: bad input, before any device', () => {
     } finally {
       Reflect.deleteProperty(globalThis, 'navigator')
     }
-  })
-
-  test('stepOnGpu refuses a cache without an accelerator and a token outside the vocabulary', async () => {
-    const model = await embeddedModel()
-    await expect(stepOnGpu(model, 1, model.createCache())).rejects.toThrow(/no asynchronous accelerator/)
-    await expect(stepOnGpu(model, model.config.vocabSize, model.createCache())).rejects.toThrow(RangeError)
   })
 })
 
@@ -161,19 +152,20 @@ describe.skipIf(!gpu)('GPU decode attention on the embedded model', () => {
     }, 120_000)
   }
 
-  test('model.step on an accelerated cache falls back to the CPU for good, with the reason', async () => {
+  test('an accelerator that stops serving (disposed) hands the sequence to the CPU, losing nothing', async () => {
     const model = await embeddedModel()
     const tokens = await passage(model)
     const cpu = model.createCache()
     const { accelerator, cache } = await accelerated(model, 'f16')
-    prefillAll(model, tokens, [cpu, cache])
-    for (let t = PROMPT; t < PROMPT + 3; t++)
-      expect(model.step(tokens[t]!, cache)).toEqual(model.step(tokens[t]!, cpu))
+    await prefillAll(model, tokens, [cpu, cache])
+    await model.step(tokens[PROMPT]!, cache)
+    await model.step(tokens[PROMPT]!, cpu)
+    expect(cache.acceleratorLost).toBeUndefined()
+    accelerator.dispose()
+    for (let t = PROMPT + 1; t < PROMPT + 4; t++)
+      expect(await model.step(tokens[t]!, cache)).toEqual(await model.step(tokens[t]!, cpu))
     expect(cache.acceleratorLost).toMatch(/webgpu\(f16\) stopped serving/)
-    expect(accelerator.stoppedBecause).toMatch(/use stepOnGpu/)
-    // stepOnGpu goes on from the CPU copy too.
-    const t = PROMPT + 3
-    expect(await stepOnGpu(model, tokens[t]!, cache)).toEqual(model.step(tokens[t]!, cpu))
+    expect(accelerator.stoppedBecause).toBe('disposed')
   }, 60_000)
 
   test('a sequence outgrowing maxTokens moves to the CPU instead of throwing', async () => {
@@ -190,7 +182,7 @@ describe.skipIf(!gpu)('GPU decode attention on the embedded model', () => {
     expect(accelerator.stoppedBecause).toMatch(/exceed maxTokens 34/)
     expect(cache.acceleratorLost).toBeDefined()
     expect(worst).toBeLessThan(TOLERANCE_F16)
-    expect(cache.stores[0]![0]!.count).toBe(PROMPT + STEPS)
+    expect(cache.head(0, 0).count).toBe(PROMPT + STEPS)
   }, 60_000)
 
   test('a device lost mid-sequence: the next steps attend on the CPU over the whole cache', async () => {
@@ -200,19 +192,19 @@ describe.skipIf(!gpu)('GPU decode attention on the embedded model', () => {
     const cpu = model.createCache()
     const a = await accelerated(model, 'f16', doomed)
     const b = await accelerated(model, 'f16', doomed)
-    prefillAll(model, tokens, [cpu, a.cache, b.cache])
+    await prefillAll(model, tokens, [cpu, a.cache, b.cache])
     const lossAt = PROMPT + 3
     for (let t = PROMPT; t < lossAt; t++) {
-      model.step(tokens[t]!, cpu)
-      expect(await stepOnGpu(model, tokens[t]!, a.cache)).toEqual(await stepOnGpu(model, tokens[t]!, b.cache))
+      await model.step(tokens[t]!, cpu)
+      expect(await model.step(tokens[t]!, a.cache)).toEqual(await model.step(tokens[t]!, b.cache))
     }
     doomed.device.destroy()
     for (let t = lossAt; t < PROMPT + STEPS; t++) {
-      const onA = await stepOnGpu(model, tokens[t]!, a.cache)
+      const onA = await model.step(tokens[t]!, a.cache)
       // b went through the same GPU steps, then the plain CPU decoder: the same stored tokens give
       // the same logits exactly, so nothing of a's cache was lost.
-      expect(onA).toEqual(model.step(tokens[t]!, b.cache))
-      expect(maxAbsDiff(onA, model.step(tokens[t]!, cpu))).toBeLessThan(TOLERANCE_F16)
+      expect(onA).toEqual(await model.step(tokens[t]!, b.cache))
+      expect(maxAbsDiff(onA, await model.step(tokens[t]!, cpu))).toBeLessThan(TOLERANCE_F16)
     }
     expect(a.cache.acceleratorLost).toBeDefined()
     expect(a.accelerator.serving).toBe(false)
@@ -220,7 +212,7 @@ describe.skipIf(!gpu)('GPU decode attention on the embedded model', () => {
     expect(a.accelerator.deviceBytes()).toBe(0)
     for (let layer = 0; layer < model.config.numLayers; layer++) {
       for (let head = 0; head < model.config.numKVHeads; head++)
-        expect(a.cache.stores[layer]![head]!.count).toBe(PROMPT + STEPS)
+        expect(a.cache.head(layer, head).count).toBe(PROMPT + STEPS)
     }
     doomed.dispose()
   }, 60_000)

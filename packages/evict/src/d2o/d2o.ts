@@ -115,7 +115,6 @@ export function d2o(options: D2OOptions = {}): D2OPolicy {
   return {
     name: `d2o(heavy=${heavyTokens ?? heavy}, recent=${recentTokens ?? recent}, alpha=${alpha}, beta=${beta})`,
     needsAttention: true,
-    positionMode: 'original',
     observe(layer, head, weights, count) {
       // Decode steps from an empty cache add up to the same column sums a prompt gives.
       if (ratios === null) prefill.add(layer, head, weights, count)

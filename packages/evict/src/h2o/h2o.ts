@@ -40,7 +40,6 @@ export function h2o(options: H2OOptions = {}): KVPolicy {
   return {
     name: `h2o(heavy=${settings.heavyTokens ?? settings.heavyRatio}, recent=${settings.recentTokens ?? settings.recentRatio})`,
     needsAttention: true,
-    positionMode: 'original',
     plan(view: SlotView): SlotPlan | null {
       const length = view.position + 1
       // Without a prompt (streaming from an empty cache) there is nothing to fix the budget to: it follows

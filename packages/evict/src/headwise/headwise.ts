@@ -82,8 +82,7 @@ export function headwise(options: HeadwiseOptions): KVPolicy & { readonly retrie
   return {
     name: `headwise(${mode}, sinks=${sinks}, recent=${recent}${razor ? `, ratio=${ratio}` : ''})`,
     needsAttention: false,
-    positionMode: 'original',
-    massBias: razor,
+    ...(razor ? { adjustLogits: massBias } : {}),
     retrieval,
     plan(view: SlotView): SlotPlan | null {
       if (!shapeChecked) {
@@ -98,4 +97,19 @@ export function headwise(options: HeadwiseOptions): KVPolicy & { readonly retrie
       return razor ? planRazorHead(view, razorBudget) : planStreamingLLM(view, duoBudget)
     },
   }
+}
+
+/**
+ * Razor's compensation token counts for every token it absorbed: `log(mass)` is added to the logit of a
+ * slot that stands for more than one token.
+ */
+export function massBias(
+  _layer: number,
+  _head: number,
+  mass: Float32Array,
+  count: number,
+  logits: Float32Array,
+  offset: number,
+): void {
+  for (let i = 0; i < count; i++) if (mass[i] !== 1) logits[offset + i]! += Math.log(mass[i]!)
 }

@@ -49,7 +49,6 @@ export function sparseWindow(
   return {
     name: `sparseWindow(window=${settings.window}, topK=${settings.topK}, history=${settings.history})`,
     needsAttention: true,
-    positionMode: 'original',
     phase: (length) => alisaPhase(length, settings),
     plan(view: SlotView): SlotPlan | null {
       const key = view.layer * 65536 + view.head

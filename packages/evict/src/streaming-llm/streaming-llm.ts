@@ -58,8 +58,17 @@ export function streamingLLM(
   return {
     name: `streamingLLM(sinks=${budget.sinks}, window=${budget.window})`,
     needsAttention: false,
-    positionMode: 'compact',
     budget,
+    attentionPositions: compactPositions,
     plan: (view) => planStreamingLLM(view, budget),
   }
+}
+
+/**
+ * StreamingLLM's positions inside the cache: slot i is attended at position i and the query at the last
+ * slot's, so distances stay within what the model was trained on however long the sequence runs.
+ */
+export function compactPositions(_stored: Int32Array, count: number, out: Int32Array): number {
+  for (let slot = 0; slot < count; slot++) out[slot] = slot
+  return count - 1
 }

@@ -1,4 +1,6 @@
+import type { CacheExtension, CacheOptions, CacheShape } from '@kv/cache'
 import type { LayerMerger, MergedRows } from '@kv/tensor/contracts'
+import { LayerPairs } from '../cache/layer-pairs.js'
 import { mergeRows } from './merge-rows.js'
 import {
   checkInteger,
@@ -16,7 +18,7 @@ import {
  * const merger: MiniCacheMerger = minicache({ t: 0.5 })
  * merger.t // 0.5
  */
-export interface MiniCacheMerger extends LayerMerger {
+export interface MiniCacheMerger extends LayerMerger, CacheExtension {
   readonly t: number
   readonly retain: number
   /** The configured first layer, or `undefined` for half depth. */
@@ -52,7 +54,38 @@ export function minicache(options: MiniCacheOptions = {}): MiniCacheMerger {
     merge(rowsA: Float32Array, rowsB: Float32Array, tokens: number, headDim: number): MergedRows {
       return mergeRows(rowsA, rowsB, tokens, headDim, { t, retain })
     },
+    claims: ['keys'],
+    check(shape, options) {
+      return compositionProblem(this, shape, options)
+    },
+    attach(host) {
+      return new LayerPairs(this, host)
+    },
   }
+}
+
+/** Why a merger cannot work in a cache: pairs outside the model, or an exit schedule that splits a pair. */
+function compositionProblem(
+  merger: LayerMerger,
+  shape: CacheShape,
+  options: CacheOptions,
+): string | undefined {
+  const pairs = merger.pairs(shape.numLayers)
+  for (const [a, b] of pairs) {
+    if (!(a >= 0 && b === a + 1 && b < shape.numLayers)) {
+      return `layer merger ${merger.name} pairs layers (${a}, ${b}) in a model of ${shape.numLayers} layers`
+    }
+  }
+  const exit = options.exit
+  if (!exit) return undefined
+  const mask = new Uint8Array(shape.numLayers)
+  exit.layers(0, shape.numLayers, mask)
+  for (const [a, b] of pairs) {
+    if (mask[a] !== mask[b]) {
+      return `exit schedule ${exit.name} runs layer ${mask[a] ? a : b} but skips layer ${mask[a] ? b : a}, which layer merger ${merger.name} pairs`
+    }
+  }
+  return undefined
 }
 
 /**

@@ -33,7 +33,6 @@ export function importanceTiers(options: ImportanceTiersOptions = {}): KVPolicy 
     needsAttention: true,
     // Demotes to tier 1: the cache refuses a codec without a second tier.
     tiers: 1,
-    positionMode: 'original',
     plan(view: SlotView): SlotPlan | null {
       const demote = slotsToDemote(view.attention, view.tiers, view.count, keepHigh, recent)
       return demote.length === 0 ? null : { demote: [{ slots: demote, tier: 1 }] }

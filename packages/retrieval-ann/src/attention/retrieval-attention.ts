@@ -1,6 +1,8 @@
+import type { CacheExtension } from '@kv/cache'
 import type { KeyIndex, KeyRetriever } from '@kv/tensor/contracts'
 import type { QueryAwareIvfOptions } from '../ivf/query-aware-ivf.js'
 import { QueryAwareIvfIndex } from '../ivf/query-aware-ivf.js'
+import { RetrievalState } from '../retrieval-state.js'
 import { checkInteger } from '../validate.js'
 import type { PartialAttention } from './partial-attention.js'
 import { mergePartials, partialAttention } from './partial-attention.js'
@@ -15,8 +17,11 @@ export interface RetrievalAttentionOptions extends QueryAwareIvfOptions {
   readonly topK?: number
 }
 
-/** A {@link KeyRetriever} whose indexes are {@link QueryAwareIvfIndex}es. */
-export interface RetrievalAttentionRetriever extends KeyRetriever {
+/**
+ * A {@link KeyRetriever} whose indexes are {@link QueryAwareIvfIndex}es, and the cache extension that runs
+ * it (`new KVCache(shape, { extensions: [retrievalAttention()] })`).
+ */
+export interface RetrievalAttentionRetriever extends KeyRetriever, CacheExtension {
   createIndex(layer: number, head: number, headDim: number): QueryAwareIvfIndex
 }
 
@@ -44,6 +49,17 @@ export function retrievalAttention(options: RetrievalAttentionOptions = {}): Ret
       checkInteger('retrievalAttention.createIndex', 'layer', layer, 0)
       checkInteger('retrievalAttention.createIndex', 'head', head, 0)
       return new QueryAwareIvfIndex(headDim, indexOptions)
+    },
+    claims: ['keys'],
+    check(_shape, options) {
+      const policy = options.policy
+      if (policy?.attentionPositions) {
+        return `retriever retrieval-attention scores keys at their original positions, but policy ${policy.name} re-assigns positions`
+      }
+      return undefined
+    },
+    attach(host) {
+      return new RetrievalState(this, host)
     },
   }
 }

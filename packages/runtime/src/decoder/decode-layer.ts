@@ -1,20 +1,7 @@
+import type { KVCache } from '@kv/cache'
 import { applyRope, rmsNorm, swiglu } from '@kv/tensor'
-import type { KVCache } from '../cache/kv-cache.js'
 import type { DecodeBuffers } from './decode-buffers.js'
 import type { Model } from './model.js'
-
-/** One decoder layer for one token: attention through the cache, then the SwiGLU MLP, both residual. */
-export function decodeLayer(
-  model: Model,
-  layer: number,
-  position: number,
-  cache: KVCache,
-  b: DecodeBuffers,
-): void {
-  decodeBeforeAttention(model, layer, position, cache, b)
-  cache.attend(layer, b.q, position, b.attention)
-  decodeAfterAttention(model, layer, b)
-}
 
 /** Input norm, q/k/v projections, RoPE on the keys, keys and values appended to the cache. */
 export function decodeBeforeAttention(
@@ -33,7 +20,7 @@ export function decodeBeforeAttention(
   p.v.gemv(b.normed, b.v)
   for (let head = 0; head < numKVHeads; head++)
     applyRope(b.k, head * headDim, headDim, position, model.invFreq)
-  cache.append(layer, b.k, b.v, position)
+  cache.append(layer, b.k, b.v)
 }
 
 /** Output projection and residual, then the SwiGLU MLP and residual. */

@@ -1,10 +1,12 @@
+import type { KVCache } from '@kv/cache'
 import { Rng, softmax, topK } from '@kv/tensor'
-import type { KVCache } from '../cache/kv-cache.js'
-import { attendsAsync, stepOnGpu } from '../webgpu/step-on-gpu.js'
 import type { Model } from './model.js'
 
 export interface GenerateOptions {
-  /** The cache to decode into; it must be empty (the prompt is prefilled into it). */
+  /**
+   * The cache to decode into. Empty: the prompt is prefilled after the BOS token. Holding a conversation
+   * (an earlier `generate` or `prefill`): the prompt continues it, as the next turn.
+   */
   readonly cache: KVCache
   readonly maxTokens: number
   /** 0 (default) picks the most likely token; above 0 samples from the tempered distribution. */
@@ -37,8 +39,10 @@ export function pickToken(logits: Float32Array, temperature: number, k: number, 
 }
 
 /**
- * Prefills the prompt (after the BOS token) and streams decoded text, piece by piece, as tokens are
- * generated. Text is emitted only where it decodes to complete characters.
+ * Prefills the prompt (after the BOS token when the cache is empty) and streams decoded text, piece by
+ * piece, as tokens are generated. Text is emitted only where it decodes to complete characters. Every
+ * generated token is stored in the cache (the end-of-sequence token is not), so the next call continues
+ * the conversation.
  */
 export async function* generate(
   model: Model,
@@ -51,8 +55,10 @@ export async function* generate(
   }
   const temperature = options.temperature ?? 0
   const rng = new Rng(options.seed ?? 0)
-  const prompted = [model.config.bosTokenId, ...model.tokenizer.encode(prompt)]
-  let logits = model.prefill(prompted, cache, { lastOnly: true })
+  const encoded = model.tokenizer.encode(prompt)
+  const prompted = cache.length === 0 ? [model.config.bosTokenId, ...encoded] : encoded
+  if (prompted.length === 0) throw new RangeError('generate: the prompt is empty')
+  let logits = await model.prefill(prompted, cache, { lastOnly: true })
   const generated: number[] = []
   let emitted = ''
   for (let i = 0; i < maxTokens; i++) {
@@ -65,10 +71,6 @@ export async function* generate(
       yield text.slice(emitted.length)
       emitted = text
     }
-    if (i + 1 < maxTokens) {
-      // An accelerator that reads back asynchronously (WebGPU) attends through stepOnGpu.
-      logits = attendsAsync(cache) ? await stepOnGpu(model, token, cache) : model.step(token, cache)
-    }
-    await Promise.resolve()
+    logits = await model.step(token, cache)
   }
 }

@@ -1,10 +1,9 @@
+import { type CacheOptions, KVCache } from '@kv/cache'
 import { type PreparedMatrix, prepareMatrix, ropeInvFreq } from '@kv/tensor'
-import { type CacheOptions, KVCache } from '../cache/kv-cache.js'
 import type { LlamaConfig } from '../model/config.js'
 import type { TextTokenizer } from '../model/tokenizer.js'
 import type { LlamaWeights } from '../model/weights.js'
-import { DecodeBuffers } from './decode-buffers.js'
-import { decodeLayer } from './decode-layer.js'
+import { decodeStep } from './decode-step.js'
 import { type GenerateOptions, generate } from './generate.js'
 import { finalLogits, finalLogitsRows } from './logits.js'
 import { type PromptTrace, promptLayer } from './prompt-layer.js'
@@ -34,7 +33,6 @@ export class Model {
   /** The projections of every layer, prepared for fast products (WebAssembly SIMD when present). */
   readonly projections: readonly LayerProjections[]
   readonly lmHead: PreparedMatrix
-  private decodeBuffers: DecodeBuffers | undefined
 
   constructor(config: LlamaConfig, weights: LlamaWeights, tokenizer: TextTokenizer, path: string) {
     this.config = config
@@ -90,19 +88,19 @@ export class Model {
   }
 
   /**
-   * Runs a prompt through an empty cache in one batch and returns the logits of every position,
-   * `[tokens, vocab]` (or only the last row with `lastOnly`). The cache then plans and compresses
-   * (phase `prefill`).
+   * Runs prompt tokens through the cache and returns the logits of every position, `[tokens, vocab]` (or
+   * only the last row with `lastOnly`). Into an empty cache the prompt runs in one batch, then the cache
+   * plans and compresses (phase `prefill`). Into a cache that already holds a sequence (the next turn of
+   * a conversation) the tokens are decoded one by one, each attending to what the cache holds.
    */
-  prefill(
+  async prefill(
     tokens: ArrayLike<number>,
     cache: KVCache,
     options: { lastOnly?: boolean; trace?: PromptTrace } = {},
-  ): Float32Array {
+  ): Promise<Float32Array> {
     this.checkTokens(tokens, 'prefill')
     if (tokens.length === 0) throw new RangeError('prefill: the prompt is empty')
-    if (cache.length !== 0)
-      throw new RangeError(`prefill: the cache already holds ${cache.length} tokens; use step()`)
+    if (cache.length !== 0) return this.continuePrompt(tokens, cache, options.lastOnly === true)
     const { hiddenSize } = this.config
     const count = tokens.length
     const hidden = new Float32Array(count * hiddenSize)
@@ -117,30 +115,30 @@ export class Model {
     for (let layer = 0; layer < this.config.numLayers; layer++) {
       promptLayer(this, layer, hidden, positions, runs[layer]!, cache, options.trace)
     }
-    cache.length = count
-    cache.endStep('prefill')
+    cache.endStep({ phase: 'prefill', tokens: count })
     if (options.lastOnly)
       return finalLogits(this, hidden.subarray((count - 1) * hiddenSize, count * hiddenSize))
     return finalLogitsRows(this, hidden, count)
   }
 
-  /** Decodes one token at the next position of `cache` and returns the next-token logits `[vocab]`. */
-  step(token: number, cache: KVCache): Float32Array {
-    this.checkTokens([token], 'step')
-    this.decodeBuffers ??= new DecodeBuffers(this.config)
-    const buffers = this.decodeBuffers
-    const position = cache.length
-    const { hiddenSize, numLayers } = this.config
-    buffers.hidden.set(this.weights.embedding.subarray(token * hiddenSize, (token + 1) * hiddenSize))
-    const mask = buffers.layerMask
-    if (cache.options.exit) cache.options.exit.layers(position, numLayers, mask)
-    else mask.fill(1)
-    for (let layer = 0; layer < numLayers; layer++) {
-      if (mask[layer]) decodeLayer(this, layer, position, cache, buffers)
+  private async continuePrompt(tokens: ArrayLike<number>, cache: KVCache, lastOnly: boolean) {
+    const vocab = this.config.vocabSize
+    const rows = new Float32Array((lastOnly ? 1 : tokens.length) * vocab)
+    for (let t = 0; t < tokens.length; t++) {
+      const logits = await decodeStep(this, tokens[t]!, cache)
+      if (!lastOnly) rows.set(logits, t * vocab)
+      else if (t === tokens.length - 1) rows.set(logits)
     }
-    cache.length = position + 1
-    cache.endStep('decode')
-    return finalLogits(this, buffers.hidden)
+    return rows
+  }
+
+  /**
+   * Decodes one token at the next position of `cache` and returns the next-token logits `[vocab]`. On a
+   * cache with an accelerator (WebGPU) each layer's attention is awaited on the device.
+   */
+  async step(token: number, cache: KVCache): Promise<Float32Array> {
+    this.checkTokens([token], 'step')
+    return decodeStep(this, token, cache)
   }
 
   /** Streams generated text; see `GenerateOptions`. */

@@ -1,5 +1,5 @@
+import type { KVCache } from '@kv/cache'
 import { applyRope, rmsNorm, swiglu } from '@kv/tensor'
-import type { KVCache } from '../cache/kv-cache.js'
 import type { Model } from './model.js'
 import { promptAttention, promptAttentionBuffers } from './prompt-attention.js'
 
@@ -81,7 +81,11 @@ export function promptLayer(
     columnSums,
     onWeights,
   )
-  cache.storePrompt(layer, k, v, layerPositions, q, columnSums)
+  cache.append(layer, k, v, {
+    positions: layerPositions,
+    queries: q,
+    ...(columnSums ? { attention: columnSums } : {}),
+  })
 
   const projected = new Float32Array(tokens * hiddenSize)
   p.o.matmulTransB(attended, tokens, projected)

@@ -1,5 +1,5 @@
-import { float16Codec } from '../cache/float16-codec.js'
-import type { CacheOptions } from '../cache/kv-cache.js'
+import type { CacheOptions } from '@kv/cache'
+import { float16Codec } from '@kv/cache'
 
 /** What a method entry may need of the model it is built for. */
 export interface BuildContext {
@@ -59,7 +59,8 @@ function method(
     build: async (given, context) => {
       const make = await factory(pkg, exported)
       const options = extra ? extra(given, context) : given
-      return { [slot]: make(options) } as CacheOptions
+      const plugin = make(options)
+      return (slot === 'extensions' ? { extensions: [plugin] } : { [slot]: plugin }) as CacheOptions
     },
   }
 }
@@ -205,7 +206,7 @@ export const METHODS: Readonly<Record<string, MethodEntry>> = {
     { fromLayer: 'number', t: 'number', retain: 'number' },
     '@kv/merge-minicache',
     'minicache',
-    'merge',
+    'extensions',
   ),
   retrieval: method(
     'RetrievalAttention: exact static set + query-aware vector search over keys',
@@ -221,7 +222,7 @@ export const METHODS: Readonly<Record<string, MethodEntry>> = {
     },
     '@kv/retrieval-ann',
     'retrievalAttention',
-    'retriever',
+    'extensions',
   ),
   skipdecode: method(
     'SkipDecode: one exit point per position, lowest layers skipped',

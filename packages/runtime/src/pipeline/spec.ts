@@ -1,5 +1,5 @@
-import { CompositionError } from '../cache/compose.js'
-import type { CacheOptions } from '../cache/kv-cache.js'
+import type { CacheOptions } from '@kv/cache'
+import { CompositionError } from '@kv/cache'
 import { type BuildContext, METHODS, type ParamType } from './registry.js'
 
 /** One method of a parsed spec with its parameters. */
@@ -70,6 +70,13 @@ export async function buildPipeline(spec: string, context: BuildContext): Promis
   for (const part of parseSpec(spec)) {
     const options = await METHODS[part.method]!.build(part.params, context)
     for (const [slot, plugin] of Object.entries(options)) {
+      if (slot === 'extensions') {
+        merged.extensions = [
+          ...((merged.extensions as unknown[] | undefined) ?? []),
+          ...(plugin as unknown[]),
+        ]
+        continue
+      }
       if (merged[slot] !== undefined) {
         throw new CompositionError(
           `${owners[slot]} and ${part.method} both provide the cache's ${slot}; choose one`,

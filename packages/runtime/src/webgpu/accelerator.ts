@@ -1,3 +1,4 @@
+import type { AttentionAccelerator } from '@kv/cache'
 import {
   type AttentionArithmetic,
   type CacheKind,
@@ -8,7 +9,6 @@ import {
   KvGpuUnavailableError,
   requestDevice,
 } from '@kv/kernels-webgpu'
-import type { AttentionAccelerator } from '../cache/accelerator.js'
 import { AttendIO } from './attend-io.js'
 import { checkShape, partialBytes } from './checks.js'
 
@@ -53,14 +53,13 @@ export interface WebGpuAcceleratorOptions {
 
 /**
  * Decode attention of the KV cache on a WebGPU device, through `@kv/kernels-webgpu`'s fused paged kernel,
- * one paged cache per layer. The GPU reads back asynchronously, so attention is served by
- * {@link WebGpuAccelerator.attendAsync} (used by `stepOnGpu`); the synchronous `attend` of the
- * interface (what `model.step` reaches) cannot wait and answers false, which moves the cache to the CPU.
+ * one paged cache per layer. The GPU reads back asynchronously; the cache awaits it in `attendAsync`,
+ * which `model.step` uses for every layer.
  *
  * @example
  * const accelerator = await webgpuAccelerator(model.config, { kind: 'f16' })
  * const cache = model.createCache({ accelerator })
- * await stepOnGpu(model, token, cache)
+ * await model.step(token, cache)
  * if (!accelerator.serving) console.warn(accelerator.stoppedBecause)
  * accelerator.dispose()
  */
@@ -93,23 +92,9 @@ export class WebGpuAccelerator implements AttentionAccelerator {
     return this.stoppedBecause === undefined
   }
 
-  append(layer: number, keys: Float32Array, values: Float32Array, _position: number): void {
+  /** Stores rows of a layer (one decoded token or a prompt), `[tokens, numKVHeads·headDim]`. */
+  append(layer: number, keys: Float32Array, values: Float32Array, _positions: Int32Array): void {
     this.forward(layer, keys, values, 'append')
-  }
-
-  appendPrompt(layer: number, keys: Float32Array, values: Float32Array, _positions: Int32Array): void {
-    this.forward(layer, keys, values, 'appendPrompt')
-  }
-
-  /**
-   * Cannot be served synchronously (WebGPU reads back through `mapAsync`): stops the accelerator and
-   * answers false, so the cache goes on with CPU attention over its own copy.
-   */
-  attend(_layer: number, _queries: Float32Array, _position: number, _out: Float32Array): boolean {
-    this.stop(
-      'attention was asked synchronously (model.step); WebGPU reads back asynchronously, use stepOnGpu()',
-    )
-    return false
   }
 
   /**
@@ -118,22 +103,17 @@ export class WebGpuAccelerator implements AttentionAccelerator {
    * call failed; the caller then attends on the CPU.
    *
    * @example
-   * if (!(await accelerator.attendAsync(layer, rotated, position, out))) cache.attend(layer, q, position, out)
+   * if (!(await accelerator.attend(layer, rotated, position, out))) cache.attend(layer, q, out)
    */
-  async attendAsync(
-    layer: number,
-    queries: Float32Array,
-    _position: number,
-    out: Float32Array,
-  ): Promise<boolean> {
-    const attention = this.layerAt(layer, 'attendAsync')
+  async attend(layer: number, queries: Float32Array, _position: number, out: Float32Array): Promise<boolean> {
+    const attention = this.layerAt(layer, 'attend')
     const floats = this.shape.numHeads * this.shape.headDim
     if (queries.length !== floats || out.length !== floats) {
       throw new RangeError(
-        `${this.name}.attendAsync: queries (${queries.length}) and out (${out.length}) must hold numHeads × headDim = ${floats} floats`,
+        `${this.name}.attend: queries (${queries.length}) and out (${out.length}) must hold numHeads × headDim = ${floats} floats`,
       )
     }
-    if (this.busy) throw new Error(`${this.name}.attendAsync: the previous call has not finished`)
+    if (this.busy) throw new Error(`${this.name}.attend: the previous call has not finished`)
     if (!this.serving) return false
     if (this.context.isLost()) {
       this.stop('device lost')
@@ -202,7 +182,7 @@ export class WebGpuAccelerator implements AttentionAccelerator {
 
 /**
  * Creates WebGPU decode attention for a model's cache: pass it as `accelerator` to `model.createCache`
- * and decode with `stepOnGpu`. The prompt still runs on the CPU (its keys and values are forwarded);
+ * and decode with `model.step` as usual. The prompt still runs on the CPU (its keys and values are forwarded);
  * each decode step's attention runs on the device over float16 or 4/2-bit pages. Without a WebGPU
  * adapter it throws `KvGpuUnavailableError`: catch it and use the plain CPU cache.
  *
@@ -214,7 +194,7 @@ export class WebGpuAccelerator implements AttentionAccelerator {
  *   if (!(error instanceof KvGpuUnavailableError)) throw error
  *   cache = model.createCache({})
  * }
- * const logits = await stepOnGpu(model, token, cache)
+ * const logits = await model.step(token, cache)
  */
 export async function webgpuAccelerator(
   shape: AcceleratorShape,

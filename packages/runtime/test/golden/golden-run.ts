@@ -41,7 +41,7 @@ export async function goldenHash(model: Model, spec: string): Promise<string> {
   const hash = createHash('sha256')
   const add = (logits: Float32Array) =>
     hash.update(new Uint8Array(logits.buffer, logits.byteOffset, logits.byteLength))
-  add(model.prefill(input.subarray(0, GOLDEN_PREFILL), cache, { lastOnly: true }))
-  for (let t = GOLDEN_PREFILL; t < input.length; t++) add(model.step(input[t]!, cache))
+  add(await model.prefill(input.subarray(0, GOLDEN_PREFILL), cache, { lastOnly: true }))
+  for (let t = GOLDEN_PREFILL; t < input.length; t++) add(await model.step(input[t]!, cache))
   return hash.digest('hex')
 }

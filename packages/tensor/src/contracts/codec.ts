@@ -61,6 +61,11 @@ export interface KVCodec<B extends EncodedBlock = EncodedBlock> {
   dot?(block: B, query: Float32Array, out: Float32Array, outOffset: number): void
   /** Fused dequantize-accumulate: `out += Σ_t weights[weightOffset + t] · row t`. */
   accumulate?(block: B, weights: Float32Array, weightOffset: number, out: Float32Array): void
+  /**
+   * The cache is done with `block` (dropped, or replaced by `select` or a re-encode): a codec whose blocks
+   * share storage lets go of the shared part here. Plain codecs need not implement it.
+   */
+  release?(block: B): void
   /** Sees the prompt's queries and keys of a head before its first block is encoded (MiKV's balancer). */
   calibrate?(layer: number, head: number, queries: Tensor<'f32'>, keys: Tensor<'f32'>): void
 }

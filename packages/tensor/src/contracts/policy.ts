@@ -62,21 +62,34 @@ export interface SlotPlan {
  *
  * @example
  * const policy: KVPolicy = streamingLLM({ sinks: 4, window: 508 })
- * const cache = model.createCache({ policy })
+ * const cache = new KVCache(shape, { policy })
  */
 export interface KVPolicy {
   readonly name: string
   /** True when `plan` reads attention statistics (the backend must produce attention weights). */
   readonly needsAttention: boolean
-  /**
-   * `original`: tokens keep their positions. `compact`: positions are re-assigned inside the cache
-   * (slot i sits at position i), so a sequence can run past the trained context (StreamingLLM).
-   */
-  readonly positionMode: 'original' | 'compact'
   /** Highest precision tier this policy demotes to (absent or 0: it never demotes); the codec needs more tiers. */
   readonly tiers?: number
-  /** When true, attention adds log(mass) to a merged slot's logit, so it counts for the tokens it absorbed. */
-  readonly massBias?: boolean
+  /**
+   * Positions attention sees, when the policy re-assigns them (absent: every slot at its original
+   * position). Fills `out[slot]` for the `count` slots whose original positions are `stored` and returns
+   * the position of the query. Keys stay stored rotated at their original positions; the cache rotates the
+   * query once per run of slots with the same shift. StreamingLLM's compact positions (slot i at
+   * position i) let a sequence run past the trained context.
+   */
+  attentionPositions?(stored: Int32Array, count: number, out: Int32Array): number
+  /**
+   * Adjusts one query head's scaled logits over a head's slots before the softmax (absent: no change),
+   * e.g. `log(mass)` for a slot that stands for several tokens.
+   */
+  adjustLogits?(
+    layer: number,
+    head: number,
+    mass: Float32Array,
+    count: number,
+    logits: Float32Array,
+    offset: number,
+  ): void
   /** Sees the attention weights a head gave its slots at one step (summed over the group's query heads). */
   observe?(layer: number, head: number, weights: Float32Array, count: number): void
   plan(view: SlotView): SlotPlan | null

@@ -27,10 +27,10 @@ async function timeOne(
   const prompt = new Int32Array(context - steps)
   prompt.set(tokens.subarray(0, prompt.length - 1), 1)
   let started = performance.now()
-  model.prefill(prompt, cache, { lastOnly: true })
+  await model.prefill(prompt, cache, { lastOnly: true })
   const prefillSeconds = (performance.now() - started) / 1000
   started = performance.now()
-  for (let i = 0; i < steps; i++) model.step(tokens[prompt.length - 1 + i]!, cache)
+  for (let i = 0; i < steps; i++) await model.step(tokens[prompt.length - 1 + i]!, cache)
   const decodeSeconds = (performance.now() - started) / 1000
   const stats = cache.stats()
   return { prefillSeconds, decodeSeconds, physicalBytes: stats.physicalBytes, ratio: stats.ratio }

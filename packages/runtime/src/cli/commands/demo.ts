@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util'
+import type { KVCache } from '@kv/cache'
 import { Rng } from '@kv/tensor'
-import type { KVCache } from '../../cache/kv-cache.js'
 import { heldOutTokens } from '../../data/heldout.js'
 import { pickToken } from '../../decoder/generate.js'
 import type { Model } from '../../decoder/model.js'
@@ -24,19 +24,19 @@ interface Side {
   scores: ScoreAccumulator
 }
 
-function continueText(
+async function continueText(
   model: Model,
   cache: KVCache,
   first: Float32Array,
   count: number,
-): { text: string; seconds: number } {
+): Promise<{ text: string; seconds: number }> {
   const generated: number[] = []
   let logits = first
   const started = performance.now()
   for (let i = 0; i < count; i++) {
     const token = pickToken(logits, 0, 1, new Rng(0))
     generated.push(token)
-    logits = model.step(token, cache)
+    logits = await model.step(token, cache)
   }
   return { text: model.tokenizer.decode(generated), seconds: (performance.now() - started) / 1000 }
 }
@@ -79,16 +79,16 @@ export async function demoCommand(argv: string[]): Promise<void> {
     const options = await buildPipeline(spec, buildContext(model))
     // Generation: prefill the prompt, then greedy decoding.
     const cache = model.createCache(options)
-    const first = model.prefill(prompt, cache, { lastOnly: true })
-    const { text, seconds } = continueText(model, cache, first, Number(values.generate))
+    const first = await model.prefill(prompt, cache, { lastOnly: true })
+    const { text, seconds } = await continueText(model, cache, first, Number(values.generate))
     // Quality: the same prompt, then the true continuation scored token by token.
     const scoring = model.createCache(options)
     const scores = new ScoreAccumulator(vocab)
-    let logits = model.prefill(prompt, scoring, { lastOnly: true })
+    let logits = await model.prefill(prompt, scoring, { lastOnly: true })
     for (let i = 0; i < score; i++) {
       scores.add(logits, 0, truth[i]!, sides[0] ? referenceRows[i] : undefined)
       if (!sides[0]) referenceRows.push(logProbs(logits, vocab))
-      if (i + 1 < score) logits = model.step(truth[i]!, scoring)
+      if (i + 1 < score) logits = await model.step(truth[i]!, scoring)
     }
     sides.push({ label, cache, text, decodeSeconds: seconds, scores })
   }

@@ -24,7 +24,7 @@ export async function headsCommand(argv: string[]): Promise<void> {
     prefix: Int32Array.of(bosTokenId),
   })
   const maps = new Map<string, Float32Array>()
-  model.prefill(sequence, model.createCache(), {
+  await model.prefill(sequence, model.createCache(), {
     lastOnly: true,
     trace: { onAttention: (layer, head, weights) => maps.set(`${layer}/${head}`, weights.slice()) },
   })

@@ -14,7 +14,7 @@ export async function perplexityCommand(argv: string[]): Promise<void> {
   })
   const model = await modelFrom(values.model)
   const stream = await heldOutTokens(model.tokenizer, model.config.bosTokenId)
-  const result = windowedPerplexity(model, stream, {
+  const result = await windowedPerplexity(model, stream, {
     ...(values.windows === undefined ? {} : { maxWindows: Number(values.windows) }),
     onProgress: (done, total) => progress(`window ${done}/${total}`),
   })

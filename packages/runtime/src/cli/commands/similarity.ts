@@ -21,7 +21,7 @@ export async function similarityCommand(argv: string[]): Promise<void> {
   input.set(stream.subarray(0, count - 1), 1)
   const keys: Float32Array[] = []
   const vals: Float32Array[] = []
-  model.prefill(input, model.createCache(), {
+  await model.prefill(input, model.createCache(), {
     lastOnly: true,
     trace: {
       onLayer: (layer, _q, k, v) => {

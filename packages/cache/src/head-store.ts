@@ -10,12 +10,33 @@ export interface StoredBlock {
   readonly tokens: number
 }
 
+/** What a cache shows of one layer and KV head (read-only). */
+export interface HeadSlots {
+  readonly layer: number
+  readonly head: number
+  readonly headDim: number
+  /** Slots held. */
+  readonly count: number
+  /** Slots held in encoded blocks (they come before the full-precision window). */
+  readonly encodedCount: number
+  /** Encoded blocks held. */
+  readonly blockCount: number
+  /** Original position of each slot, oldest first (a copy). */
+  positions(): Int32Array
+  /** Tokens each slot stands for (1, or more after merges), a copy. */
+  mass(): Float32Array
+  /** Every slot's key (or value), decoded, `[count, headDim]`. */
+  decodeAll(role: 'key' | 'value'): Float32Array
+  logicalBytes(): number
+  physicalBytes(): number
+}
+
 /**
  * The slots of one layer and KV head: encoded blocks (oldest first), then the newest tokens in full
  * precision, with per-slot statistics in the same order. Evicting a slot frees its bytes: blocks shrink
  * through the codec's exact `select` (or are re-encoded), full-precision rows are removed.
  */
-export class HeadStore {
+export class HeadStore implements HeadSlots {
   readonly layer: number
   readonly head: number
   readonly headDim: number
@@ -23,15 +44,9 @@ export class HeadStore {
   readonly blocks: StoredBlock[] = []
   readonly rawKeys: RawRows
   readonly rawValues: RawRows
-  readonly codec: KVCodec | undefined
+  readonly codec: KVCodec
 
-  constructor(
-    layer: number,
-    head: number,
-    headDim: number,
-    codec: KVCodec | undefined,
-    tracksAttention: boolean,
-  ) {
+  constructor(layer: number, head: number, headDim: number, codec: KVCodec, tracksAttention: boolean) {
     this.stats = new SlotStats(tracksAttention)
     this.layer = layer
     this.head = head
@@ -43,6 +58,18 @@ export class HeadStore {
 
   get count(): number {
     return this.stats.count
+  }
+
+  get blockCount(): number {
+    return this.blocks.length
+  }
+
+  positions(): Int32Array {
+    return this.stats.positions.slice(0, this.count)
+  }
+
+  mass(): Float32Array {
+    return this.stats.mass.slice(0, this.count)
   }
 
   /** Slots held in encoded blocks (they come before the full-precision rows). */
@@ -69,7 +96,7 @@ export class HeadStore {
     phase: CachePhase,
     tiers: Uint8Array,
   ) {
-    const codec = this.codec!
+    const codec = this.codec
     const tensor = Tensor.fromF32(rows, [tokens, this.headDim])
     const context = { role, phase, layer: this.layer, head: this.head, tiers }
     return codec.encode(tensor, context)
@@ -81,7 +108,6 @@ export class HeadStore {
    */
   flush(phase: CachePhase): void {
     const codec = this.codec
-    if (!codec) return
     const waiting = this.rawKeys.count
     const take =
       phase === 'prefill'
@@ -106,7 +132,7 @@ export class HeadStore {
     let row = 0
     for (const block of this.blocks) {
       const encoded = role === 'key' ? block.keys : block.values
-      out.set(this.codec!.decode(encoded), row * this.headDim)
+      out.set(this.codec.decode(encoded), row * this.headDim)
       row += block.tokens
     }
     const raw = role === 'key' ? this.rawKeys : this.rawValues
@@ -140,15 +166,14 @@ export class HeadStore {
     this.stats.remove(remove)
   }
 
-  /** Lets a codec that shares storage between blocks (a merged layer pair) know a block is gone. */
+  /** Tells the codec a block is gone (a codec that shares storage between blocks lets go of it). */
   private release(block: StoredBlock): void {
-    const codec = this.codec as { release?(encoded: EncodedBlock): void } | undefined
-    codec?.release?.(block.keys)
-    codec?.release?.(block.values)
+    this.codec.release?.(block.keys)
+    this.codec.release?.(block.values)
   }
 
   private selectRows(block: StoredBlock, keep: Int32Array, firstSlot: number): StoredBlock {
-    const codec = this.codec!
+    const codec = this.codec
     if (codec.select) {
       return {
         keys: codec.select(block.keys, keep),
@@ -202,7 +227,7 @@ export class HeadStore {
       let rows = patched.get(block)
       if (!rows) {
         const stored = this.blocks[block]!
-        rows = { keys: this.codec!.decode(stored.keys), values: this.codec!.decode(stored.values) }
+        rows = { keys: this.codec.decode(stored.keys), values: this.codec.decode(stored.values) }
         patched.set(block, rows)
       }
       rows.keys.set(keys.subarray(i * this.headDim, (i + 1) * this.headDim), row * this.headDim)
@@ -217,8 +242,8 @@ export class HeadStore {
     let first = 0
     for (let i = 0; i < index; i++) first += this.blocks[i]!.tokens
     const tiers = this.stats.tiers.slice(first, first + block.tokens)
-    const keyRows = keys ?? this.codec!.decode(block.keys)
-    const valueRows = values ?? this.codec!.decode(block.values)
+    const keyRows = keys ?? this.codec.decode(block.keys)
+    const valueRows = values ?? this.codec.decode(block.values)
     this.release(block)
     this.blocks[index] = {
       keys: this.encode(keyRows, block.tokens, 'key', 'decode', tiers),
@@ -230,7 +255,7 @@ export class HeadStore {
   /** Logical bytes: codec-reported block bytes, full-precision rows (4 bytes a number) and slot statistics. */
   logicalBytes(): number {
     let bytes = this.stats.logicalBytes + (this.rawKeys.count + this.rawValues.count) * this.headDim * 4
-    for (const block of this.blocks) bytes += this.codec!.bytes(block.keys) + this.codec!.bytes(block.values)
+    for (const block of this.blocks) bytes += this.codec.bytes(block.keys) + this.codec.bytes(block.values)
     return bytes
   }
 
@@ -238,7 +263,7 @@ export class HeadStore {
   physicalBytes(): number {
     let bytes = this.stats.physicalBytes + this.rawKeys.physicalBytes + this.rawValues.physicalBytes
     for (const block of this.blocks) {
-      bytes += this.codec!.physicalBytes(block.keys) + this.codec!.physicalBytes(block.values)
+      bytes += this.codec.physicalBytes(block.keys) + this.codec.physicalBytes(block.values)
     }
     return bytes
   }

@@ -5,8 +5,8 @@ import type { KVPolicy } from '@kv/tensor/contracts'
  * whose logits are bit-identical to the plain full cache (a check of the plug-in plumbing).
  *
  * @example
- * const cache = model.createCache({ policy: keepAll(), codec: float32Codec() })
+ * const cache = new KVCache(shape, { policy: keepAll(), codec: float32Codec() })
  */
 export function keepAll(): KVPolicy {
-  return { name: 'keepAll', needsAttention: false, positionMode: 'original', plan: () => null }
+  return { name: 'keepAll', needsAttention: false, plan: () => null }
 }

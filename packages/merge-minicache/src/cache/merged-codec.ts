@@ -196,7 +196,7 @@ export class MergedCodec implements KVCodec {
     return selected
   }
 
-  /** Called by the cache when a block is dropped or replaced: the side lets go of its shared rows. */
+  /** The cache is done with a block (dropped or replaced): the side lets go of its shared rows. */
   release(block: EncodedBlock): void {
     if (!isMerged(block)) return
     for (const row of block.rows) block.shared.alive[block.side][row] = 0

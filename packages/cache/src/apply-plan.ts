@@ -1,4 +1,4 @@
-import type { KVCodec, KVPolicy, SlotPlan } from '@kv/tensor/contracts'
+import type { KVPolicy, SlotPlan } from '@kv/tensor/contracts'
 import type { HeadStore } from './head-store.js'
 
 function checkSlots(
@@ -23,12 +23,8 @@ function checkSlots(
  * they touch) and evictions (freeing memory). Returns the original positions of the slots removed.
  * The plan is checked before anything changes, so a bad plan leaves the head as it was.
  */
-export function applyPlan(
-  store: HeadStore,
-  plan: SlotPlan,
-  policy: KVPolicy,
-  codec: KVCodec | undefined,
-): Int32Array {
+export function applyPlan(store: HeadStore, plan: SlotPlan, policy: KVPolicy): Int32Array {
+  const codec = store.codec
   const count = store.count
   const headDim = store.headDim
   const remove = new Uint8Array(count)
@@ -43,10 +39,9 @@ export function applyPlan(
   }
   for (const demotion of plan.demote ?? []) {
     checkSlots(demotion.slots, count, 'demote.slots', policy, store)
-    const tiers = codec?.tiers ?? 1
-    if (demotion.tier >= tiers) {
+    if (demotion.tier >= codec.tiers) {
       throw new RangeError(
-        `policy ${policy.name} demotes to tier ${demotion.tier}, but codec ${codec?.name ?? '(none)'} has ${tiers} tier(s)`,
+        `policy ${policy.name} demotes to tier ${demotion.tier}, but codec ${codec.name} has ${codec.tiers} tier(s)`,
       )
     }
   }

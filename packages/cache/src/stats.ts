@@ -20,19 +20,17 @@ export interface CacheStats {
   readonly ratio: number
 }
 
-/** Something beside the head stores that holds cache bytes (merged layer pairs, key indexes). */
+/** Something beside the head stores that holds cache bytes (an extension's indexes or shared rows). */
 export interface ExtraBytes {
-  logicalBytes(): number
-  physicalBytes(): number
-  /** Tokens held outside the head stores, per `[layer][head]` (merged rows). */
-  addTokens?(tokens: number[][]): void
+  logicalBytes?(): number
+  physicalBytes?(): number
 }
 
 /** Sums the head stores and the extras into `CacheStats`. */
 export function collectStats(
   stores: HeadStore[][],
   sequenceLength: number,
-  ...extras: (ExtraBytes | undefined)[]
+  extras: readonly ExtraBytes[],
 ): CacheStats {
   const tokens = stores.map((heads) => heads.map((store) => store.count))
   let logicalBytes = 0
@@ -45,10 +43,8 @@ export function collectStats(
     }
   }
   for (const extra of extras) {
-    if (!extra) continue
-    logicalBytes += extra.logicalBytes()
-    physicalBytes += extra.physicalBytes()
-    extra.addTokens?.(tokens)
+    logicalBytes += extra.logicalBytes?.() ?? 0
+    physicalBytes += extra.physicalBytes?.() ?? 0
   }
   let totalTokens = 0
   for (let layer = 0; layer < stores.length; layer++) {

@@ -2,14 +2,12 @@ import { accumulateRowsMany, applyRope, dotRowsMany, softmax } from '@kv/tensor'
 import type { KVCodec } from '@kv/tensor/contracts'
 import type { HeadStore } from './head-store.js'
 
-/** How keys are positioned: as stored (`original`) or re-assigned to slot indices (`compact`). */
-export type PositionMode = 'original' | 'compact'
-
 /** Scratch buffers of one attention call, reused across steps. */
 export class AttentionScratch {
   scores = new Float32Array(0)
   rotated = new Float32Array(0)
   blockScores = new Float32Array(0)
+  positions = new Int32Array(0)
 
   private sums = new Float64Array(0)
   private partialRow = new Float32Array(0)
@@ -38,6 +36,8 @@ export class AttentionScratch {
 
   ensure(scores: number, headDim: number, blockRows: number): void {
     if (this.scores.length < scores) this.scores = new Float32Array(Math.max(scores, this.scores.length * 2))
+    if (this.positions.length < scores)
+      this.positions = new Int32Array(Math.max(scores, this.positions.length * 2))
     if (this.rotated.length < headDim) this.rotated = new Float32Array(headDim)
     if (this.blockScores.length < blockRows)
       this.blockScores = new Float32Array(Math.max(blockRows, this.blockScores.length * 2))
@@ -46,15 +46,17 @@ export class AttentionScratch {
 
 export interface AttendRequest {
   readonly store: HeadStore
-  readonly codec: KVCodec | undefined
+  readonly codec: KVCodec
   /** Pre-RoPE queries of the query heads sharing this KV head, `[group, headDim]`. */
   readonly queries: Float32Array
   readonly group: number
   readonly invFreq: Float32Array
   /** Original position of the token being decoded (it is already the last slot). */
   readonly position: number
-  readonly positionMode: PositionMode
-  readonly massBias: boolean
+  /** The policy's re-assigned positions (absent: original positions); see `KVPolicy.attentionPositions`. */
+  readonly attentionPositions: ((stored: Int32Array, count: number, out: Int32Array) => number) | undefined
+  /** Adjusts one query head's scaled logits (`[count]` from `offset`) before the softmax. */
+  readonly adjustLogits: ((logits: Float32Array, offset: number, count: number) => void) | undefined
   /** Output `[group, headDim]` (overwritten). */
   readonly out: Float32Array
   /** Attention summed over the group, per slot (overwritten), or undefined when nobody reads it. */
@@ -65,26 +67,29 @@ export interface AttendRequest {
 /**
  * Decode-step attention of one KV head and its query heads over every slot the head holds. Keys are
  * stored rotated at their original positions; the query is rotated once per run of slots that share the
- * same offset between stored and effective position, so re-assigned positions (StreamingLLM) cost one
+ * same offset between stored and effective position, so positions a policy re-assigns cost one
  * rotation per run instead of re-rotating keys. Encoded blocks are read through the codec's fused
  * dequantize-dot and dequantize-accumulate when it has them.
  */
 export function attendHead(request: AttendRequest): void {
-  const { store, codec, queries, group, invFreq, positionMode, out, scratch } = request
+  const { store, codec, queries, group, invFreq, out, scratch } = request
   const headDim = store.headDim
   const count = store.count
   const positions = store.stats.positions
-  const compact = positionMode === 'compact'
-  const queryPosition = compact ? count - 1 : request.position
   let maxBlock = 0
   for (const block of store.blocks) maxBlock = Math.max(maxBlock, block.tokens)
   scratch.ensure(group * count, headDim, maxBlock)
+  const reassigned = request.attentionPositions !== undefined
+  const effective = scratch.positions
+  const queryPosition = reassigned
+    ? request.attentionPositions!(positions.subarray(0, count), count, effective)
+    : request.position
   const scores = scratch.scores
   const rotated = scratch.rotated
   const scale = 1 / Math.sqrt(headDim)
   const decodedKeys: (Float32Array | undefined)[] = []
 
-  if (!compact) {
+  if (!reassigned) {
     // One run over every slot: all query heads of the group are scored together, each key row read once.
     const all = scratch.group(group * headDim)
     all.set(queries.subarray(0, group * headDim))
@@ -94,9 +99,9 @@ export function attendHead(request: AttendRequest): void {
     for (let g = 0; g < group; g++) {
       let slot = 0
       while (slot < count) {
-        const delta = positions[slot]! - slot
+        const delta = positions[slot]! - effective[slot]!
         let runEnd = slot + 1
-        while (runEnd < count && positions[runEnd]! - runEnd === delta) runEnd++
+        while (runEnd < count && positions[runEnd]! - effective[runEnd]! === delta) runEnd++
         rotated.set(queries.subarray(g * headDim, (g + 1) * headDim))
         applyRope(rotated, 0, headDim, queryPosition + delta, invFreq)
         scoreRange(store, codec, rotated, slot, runEnd, scores, g * count, scratch, decodedKeys)
@@ -107,10 +112,7 @@ export function attendHead(request: AttendRequest): void {
   for (let g = 0; g < group; g++) {
     const rowScores = g * count
     for (let i = 0; i < count; i++) scores[rowScores + i]! *= scale
-    if (request.massBias) {
-      const mass = store.stats.mass
-      for (let i = 0; i < count; i++) if (mass[i] !== 1) scores[rowScores + i]! += Math.log(mass[i]!)
-    }
+    request.adjustLogits?.(scores, rowScores, count)
     softmax(scores, rowScores, count)
   }
 
@@ -130,7 +132,7 @@ export function attendHead(request: AttendRequest): void {
 /** Scores of every slot against all rotated queries of the group (`[group, headDim]`), into `scores[g·count + slot]`. */
 function scoreAll(
   store: HeadStore,
-  codec: KVCodec | undefined,
+  codec: KVCodec,
   rotated: Float32Array,
   group: number,
   count: number,
@@ -140,12 +142,12 @@ function scoreAll(
   const offsets = (first: number) => Array.from({ length: group }, (_, g) => g * count + first)
   let first = 0
   for (const block of store.blocks) {
-    if (codec!.dot) {
+    if (codec.dot) {
       for (let g = 0; g < group; g++) {
-        codec!.dot(block.keys, rotated.subarray(g * headDim, (g + 1) * headDim), scores, g * count + first)
+        codec.dot(block.keys, rotated.subarray(g * headDim, (g + 1) * headDim), scores, g * count + first)
       }
     } else {
-      dotRowsMany(rotated, group, codec!.decode(block.keys), 0, block.tokens, headDim, scores, offsets(first))
+      dotRowsMany(rotated, group, codec.decode(block.keys), 0, block.tokens, headDim, scores, offsets(first))
     }
     first += block.tokens
   }
@@ -156,7 +158,7 @@ function scoreAll(
 /** Scores of slots `[from, to)` against one rotated query, into `scores[rowOffset + slot]`. */
 function scoreRange(
   store: HeadStore,
-  codec: KVCodec | undefined,
+  codec: KVCodec,
   query: Float32Array,
   from: number,
   to: number,
@@ -173,14 +175,14 @@ function scoreRange(
     if (blockEnd > from) {
       const lo = Math.max(from, first)
       const hi = Math.min(to, blockEnd)
-      if (codec!.dot && lo === first && hi === blockEnd) {
-        codec!.dot(block.keys, query, scores, rowOffset + first)
-      } else if (codec!.dot) {
-        codec!.dot(block.keys, query, scratch.blockScores, 0)
+      if (codec.dot && lo === first && hi === blockEnd) {
+        codec.dot(block.keys, query, scores, rowOffset + first)
+      } else if (codec.dot) {
+        codec.dot(block.keys, query, scratch.blockScores, 0)
         for (let s = lo; s < hi; s++) scores[rowOffset + s] = scratch.blockScores[s - first]!
       } else {
         let keys = decodedKeys[index]
-        if (!keys) decodedKeys[index] = keys = codec!.decode(block.keys)
+        if (!keys) decodedKeys[index] = keys = codec.decode(block.keys)
         dotRows(query, keys, (lo - first) * headDim, hi - lo, headDim, scores, rowOffset + lo)
       }
     }
@@ -216,7 +218,7 @@ function dotRows(
 /** `acc[g] = Σ_slot weights[g, slot] · value[slot]` over blocks (fused when possible) and raw rows. */
 function accumulateValues(
   store: HeadStore,
-  codec: KVCodec | undefined,
+  codec: KVCodec,
   weights: Float32Array,
   count: number,
   group: number,
@@ -226,16 +228,16 @@ function accumulateValues(
   const headDim = store.headDim
   let first = 0
   for (const block of store.blocks) {
-    if (codec!.accumulate) {
+    if (codec.accumulate) {
       const partial = scratch.partial(headDim)
       for (let g = 0; g < group; g++) {
         partial.fill(0)
-        codec!.accumulate(block.values, weights, g * count + first, partial)
+        codec.accumulate(block.values, weights, g * count + first, partial)
         for (let d = 0; d < headDim; d++) acc[g * headDim + d]! += partial[d]!
       }
     } else {
       addWeightedRowsGroup(
-        codec!.decode(block.values),
+        codec.decode(block.values),
         0,
         weights,
         count,

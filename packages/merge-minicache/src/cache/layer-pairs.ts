@@ -1,7 +1,6 @@
+import { type CacheHost, type ExtensionState, float32Codec, type HeadStore } from '@kv/cache'
 import { Tensor } from '@kv/tensor'
 import type { CachePhase, KVCodec, LayerMerger } from '@kv/tensor/contracts'
-import { float32Codec } from './float32-codec.js'
-import type { HeadStore } from './head-store.js'
 import { MergedCodec } from './merged-codec.js'
 
 /**
@@ -10,42 +9,45 @@ import { MergedCodec } from './merged-codec.js'
  * the codec) and each layer keeps its magnitudes and its retained rows. Blocks whose tokens differ between
  * the two layers (different eviction) are stored unmerged.
  */
-export class LayerPairs {
+export class LayerPairs implements ExtensionState {
   readonly pairs: ReadonlyArray<readonly [number, number]>
   readonly codec: MergedCodec
   private readonly paired = new Set<number>()
   private readonly merger: LayerMerger
-  private stores: HeadStore[][] = []
+  private readonly host: CacheHost
   /** Blocks merged and blocks left unmerged because the two layers held different tokens. */
   merged = 0
   unmerged = 0
 
-  constructor(merger: LayerMerger, shape: { numLayers: number }, codec: KVCodec | undefined) {
+  constructor(merger: LayerMerger, host: CacheHost) {
     this.merger = merger
-    this.pairs = merger.pairs(shape.numLayers)
-    this.codec = new MergedCodec(codec ?? float32Codec())
+    this.host = host
+    this.pairs = merger.pairs(host.shape.numLayers)
+    // A cache that never encodes (the full-precision default) still merges: blocks of float32 rows.
+    const codec: KVCodec = Number.isFinite(host.codec.residual) ? host.codec : float32Codec()
+    this.codec = new MergedCodec(codec)
     for (const [a, b] of this.pairs) {
       this.paired.add(a)
       this.paired.add(b)
     }
   }
 
-  /** The head stores of the cache (created after the pairs, with `codec` for paired layers). */
-  attach(stores: HeadStore[][]): void {
-    this.stores = stores
+  /** Paired layers store through the merged codec (ordinary blocks pass through to the inner codec). */
+  codecFor(layer: number, codec: KVCodec): KVCodec {
+    return this.paired.has(layer) ? this.codec : codec
   }
 
-  /** True when `layer` belongs to a pair (its blocks are flushed by `flush`). */
-  holds(layer: number): boolean {
+  /** True when `layer` belongs to a pair (its blocks are encoded by `onStepEnd`). */
+  encodesLayer(layer: number): boolean {
     return this.paired.has(layer)
   }
 
-  flush(phase: CachePhase): void {
+  onStepEnd(phase: CachePhase): void {
     const { blockTokens, residual } = this.codec
     for (const [a, b] of this.pairs) {
-      for (let head = 0; head < this.stores[a]!.length; head++) {
-        const storeA = this.stores[a]![head]!
-        const storeB = this.stores[b]![head]!
+      for (let head = 0; head < this.host.shape.numKVHeads; head++) {
+        const storeA = this.host.head(a, head)
+        const storeB = this.host.head(b, head)
         for (;;) {
           const waiting = Math.min(storeA.rawKeys.count, storeB.rawKeys.count)
           const take =

@@ -1,8 +1,6 @@
+import type { AttendRequest, CacheHost, ExtensionState } from '@kv/cache'
 import { accumulateRowsMany, applyRope, dot, softmax } from '@kv/tensor'
 import type { CachePhase, KeyIndex, KeyRetriever } from '@kv/tensor/contracts'
-import type { AttendRequest } from './attention.js'
-import type { HeadStore } from './head-store.js'
-import type { ExtraBytes } from './stats.js'
 
 /** What retrieval did so far: searches made and keys scored by them. */
 export interface RetrievalCounters {
@@ -18,49 +16,35 @@ export interface RetrievalCounters {
  * `topK` keys the index returns for each query head (one softmax over their union, which equals the
  * log-sum-exp merge of the two partial softmaxes).
  */
-export class RetrievalState implements ExtraBytes {
+export class RetrievalState implements ExtensionState {
   readonly counters: RetrievalCounters = { searches: 0, scanned: 0, candidates: 0 }
   private readonly retriever: KeyRetriever
-  private readonly stores: HeadStore[][]
+  private readonly host: CacheHost
   private readonly indexes: KeyIndex[][]
   private readonly lastIndexed: number[][]
   private readonly samples: (Float32Array | undefined)[][]
 
-  constructor(retriever: KeyRetriever, stores: HeadStore[][]) {
+  constructor(retriever: KeyRetriever, host: CacheHost) {
     this.retriever = retriever
-    this.stores = stores
-    this.indexes = stores.map((heads, layer) =>
-      heads.map((store, head) => retriever.createIndex(layer, head, store.headDim)),
-    )
-    this.lastIndexed = stores.map((heads) => heads.map(() => -1))
-    this.samples = stores.map((heads) => heads.map(() => undefined))
+    this.host = host
+    const { numLayers, numKVHeads, headDim } = host.shape
+    const perHead = <T>(make: (layer: number, head: number) => T) =>
+      Array.from({ length: numLayers }, (_, layer) =>
+        Array.from({ length: numKVHeads }, (_, head) => make(layer, head)),
+      )
+    this.indexes = perHead((layer, head) => retriever.createIndex(layer, head, headDim))
+    this.lastIndexed = perHead(() => -1)
+    this.samples = perHead(() => undefined)
   }
 
   /** Keeps the prompt's rotated queries of a KV head's group as sample queries for building its index. */
-  observeQueries(
-    layer: number,
-    head: number,
-    queries: Float32Array,
-    tokens: number,
-    numHeads: number,
-    headDim: number,
-    group: number,
-  ) {
-    const sample = new Float32Array(tokens * group * headDim)
-    for (let t = 0; t < tokens; t++) {
-      const from = t * numHeads * headDim + head * group * headDim
-      sample.set(queries.subarray(from, from + group * headDim), t * group * headDim)
-    }
-    this.samples[layer]![head] = sample
-  }
-
-  active(layer: number, head: number): boolean {
-    return this.indexes[layer]![head]!.size > 0
+  onPrompt(layer: number, head: number, queries: Float32Array): void {
+    this.samples[layer]![head] = queries
   }
 
   /** Indexes the slots that have left the window since the last call (all of them at the prompt). */
-  index(layer: number, head: number, phase: CachePhase): void {
-    const store = this.stores[layer]![head]!
+  afterPlan(layer: number, head: number, phase: CachePhase): void {
+    const store = this.host.head(layer, head)
     const { sinks, window } = this.retriever
     const end = store.count - window
     let start = end
@@ -81,7 +65,7 @@ export class RetrievalState implements ExtraBytes {
   }
 
   /** Removes evicted tokens from the index. */
-  forget(layer: number, head: number, positions: Int32Array): void {
+  onRemove(layer: number, head: number, positions: Int32Array): void {
     const last = this.lastIndexed[layer]![head]!
     const index = this.indexes[layer]![head]!
     const indexed = positions.filter((p) => p <= last && p >= 0)
@@ -100,8 +84,10 @@ export class RetrievalState implements ExtraBytes {
     }
   }
 
-  attend(request: AttendRequest): void {
+  /** Attends a head through its index once the index holds keys; until then the cache attends exactly. */
+  attend(request: AttendRequest): boolean {
     const { store, queries, group, invFreq, out, scratch } = request
+    if (this.indexes[store.layer]![store.head]!.size === 0) return false
     const headDim = store.headDim
     const count = store.count
     const { sinks, window, topK } = this.retriever
@@ -167,6 +153,7 @@ export class RetrievalState implements ExtraBytes {
         request.weightsSum[i] = sum
       }
     }
+    return true
   }
 
   logicalBytes(): number {

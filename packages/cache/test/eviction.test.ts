@@ -1,7 +1,7 @@
 import type { KVPolicy, SlotPlan, SlotView } from '@kv/tensor/contracts'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { CompositionError, float32Codec, KVCache } from '../src/index.js'
+import { type CacheExtension, CompositionError, float32Codec, KVCache } from '../src/index.js'
 
 const shape = {
   numLayers: 2,
@@ -22,7 +22,6 @@ function scripted(
   return {
     name: 'scripted',
     needsAttention: true,
-    positionMode: 'original',
     plan: (view) => plans.get(view.position)?.(view) ?? null,
     ...extra,
   }
@@ -40,16 +39,10 @@ function feed(cache: KVCache, count: number, seed = 1): void {
   for (let t = 0; t < count; t++) {
     const position = cache.length
     for (let layer = 0; layer < shape.numLayers; layer++) {
-      cache.append(
-        layer,
-        rows(1, width, seed + position * 3),
-        rows(1, width, seed + position * 5 + 1),
-        position,
-      )
-      cache.attend(layer, queries, position, out)
+      cache.append(layer, rows(1, width, seed + position * 3), rows(1, width, seed + position * 5 + 1))
+      cache.attend(layer, queries, out)
     }
-    cache.length = position + 1
-    cache.endStep('decode')
+    cache.endStep({ phase: 'decode' })
   }
 }
 
@@ -69,19 +62,23 @@ describe('composition at createCache', () => {
     expect(() => new KVCache(shape, { policy, codec: float32Codec() })).toThrow('codec float32 has 1 tier(s)')
   })
 
-  it('refuses compact positions with a retriever', () => {
-    const policy = scripted(new Map(), { positionMode: 'compact' })
-    const retriever = {
-      name: 'ann',
-      sinks: 4,
-      window: 8,
-      topK: 4,
-      createIndex: () => {
-        throw new Error('unused')
-      },
+  it('refuses two extensions that take over the same part, naming both', () => {
+    const claiming = (name: string): CacheExtension => ({ name, claims: ['keys'], attach: () => ({}) })
+    expect(() => new KVCache(shape, { extensions: [claiming('a'), claiming('b')] })).toThrow(
+      'extensions a and b both take over the keys of a layer',
+    )
+  })
+
+  it("passes on an extension's own refusal", () => {
+    const picky: CacheExtension = {
+      name: 'picky',
+      check: (_shape, options) =>
+        options.policy ? `picky cannot work with policy ${options.policy.name}` : undefined,
+      attach: () => ({}),
     }
-    expect(() => new KVCache(shape, { policy, retriever })).toThrow(
-      'retriever ann scores keys at their original positions, but policy scripted',
+    expect(() => new KVCache(shape, { extensions: [picky] })).not.toThrow()
+    expect(() => new KVCache(shape, { extensions: [picky], policy: scripted(new Map()) })).toThrow(
+      new CompositionError('picky cannot work with policy scripted'),
     )
   })
 })
@@ -107,12 +104,12 @@ describe('eviction', () => {
     ])
     const cache = new KVCache(shape, { policy: scripted(plans), codec: float32Codec({ blockTokens: 4 }) })
     feed(cache, 9)
-    const keys = cache.stores[0]![0]!.decodeAll('key')
+    const keys = cache.head(0, 0).decodeAll('key')
     expect(() => feed(cache, 1)).toThrow(
       'policy scripted: evict[1] = 13 is not a slot of layer 0 head 0 (0..9)',
     )
-    expect(cache.stores[0]![0]!.count).toBe(10)
-    expect(cache.stores[0]![0]!.decodeAll('key').subarray(0, keys.length)).toEqual(keys)
+    expect(cache.head(0, 0).count).toBe(10)
+    expect(cache.head(0, 0).decodeAll('key').subarray(0, keys.length)).toEqual(keys)
   })
 
   it('keeps exactly the slots not evicted, in order, through blocks and the window (property)', () => {
@@ -132,9 +129,9 @@ describe('eviction', () => {
             codec: float32Codec({ blockTokens, residual }),
           })
           feed(cache, tokens)
-          const store = cache.stores[1]![1]!
+          const store = cache.head(1, 1)
           const kept = [...Array(tokens).keys()].filter((t) => !doomed.has(t))
-          expect(Array.from(store.stats.positions.subarray(0, store.count))).toEqual(kept)
+          expect(Array.from(store.positions())).toEqual(kept)
           const width = shape.numKVHeads * shape.headDim
           const keys = store.decodeAll('key')
           kept.forEach((position, slot) => {
@@ -157,9 +154,9 @@ describe('eviction', () => {
     ])
     const cache = new KVCache(shape, { policy: scripted(plans) })
     feed(cache, 6)
-    const store = cache.stores[0]![0]!
+    const store = cache.head(0, 0)
     expect(store.count).toBe(4)
-    expect(store.stats.mass[0]).toBe(3)
+    expect(store.mass()[0]).toBe(3)
     const width = shape.numKVHeads * shape.headDim
     const mean = Float32Array.from(
       { length: shape.headDim },
