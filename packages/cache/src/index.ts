@@ -21,3 +21,20 @@ export type { AppendOptions, CacheOptions, CacheShape, EndStepOptions } from './
 export { KVCache } from './kv-cache.js'
 export { RawRows } from './raw-rows.js'
 export type { CacheStats } from './stats.js'
+export { cacheMethods, fp16Method } from './methods/cache-methods.js'
+export type {
+  AnyMethodSpec,
+  BooleanParam,
+  BuildContext,
+  CacheSlot,
+  ChoiceParam,
+  MethodSpec,
+  NumberParam,
+  ParamFor,
+  ParamSpec,
+  ParamsOf,
+  StringParam,
+} from './methods/method-spec.js'
+export type { SpecPart } from './methods/parse-spec.js'
+export { checkNumber, parseParam } from './methods/parse-spec.js'
+export { describeParam, MethodRegistry } from './methods/registry.js'
