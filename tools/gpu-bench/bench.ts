@@ -14,7 +14,7 @@ import {
   requestDevice,
   storageBuffer,
   uploadBuffer,
-} from '../../packages/kernels-webgpu/src/index.js'
+} from '@kv/kernels-webgpu'
 import { encodeFill } from './fill.js'
 import { concurrency, floors, microbench, occupancy, readCeiling } from './micro.js'
 import { callTimer } from './timing.js'
@@ -63,7 +63,7 @@ async function check(ctx: KvGpuContext, kind: CacheKind, arithmetic: AttentionAr
   const vv = new Float32Array(v.length)
   const P = attn.layout.pageTokens
   const page = new Uint32Array(attn.layout.pageWords)
-  const { encodePage } = await import('../../packages/kernels-webgpu/src/index.js')
+  const { encodePage } = await import('@kv/kernels-webgpu')
   for (let h = 0; h < 2; h++) {
     for (let p0 = 0; p0 < tokens; p0 += P) {
       const n = Math.min(P, tokens - p0)

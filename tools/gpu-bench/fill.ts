@@ -1,10 +1,4 @@
-import {
-  encodeDispatch,
-  getPipeline,
-  grid,
-  type PageLayout,
-  uniformBuffer,
-} from '../../packages/kernels-webgpu/src/index.js'
+import { encodeDispatch, getPipeline, grid, type PageLayout, uniformBuffer } from '@kv/kernels-webgpu'
 
 /**
  * Fills a page pool on the GPU with pseudo-random keys and values in the page layout: random codes with

@@ -8,7 +8,7 @@ import {
   storageBuffer,
   uniformBuffer,
   uploadBuffer,
-} from '../../packages/kernels-webgpu/src/index.js'
+} from '@kv/kernels-webgpu'
 import { encodeFill } from './fill.js'
 import { callTimer } from './timing.js'
 

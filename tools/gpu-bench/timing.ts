@@ -1,9 +1,4 @@
-import {
-  BufferUsage,
-  type KvGpuContext,
-  readBuffer,
-  storageBuffer,
-} from '../../packages/kernels-webgpu/src/index.js'
+import { BufferUsage, type KvGpuContext, readBuffer, storageBuffer } from '@kv/kernels-webgpu'
 
 /** Milliseconds per call: wall clock from submit to completion, and GPU time between two timestamps. */
 export interface CallTime {

@@ -19,8 +19,6 @@ export { HeadStore } from './head-store.js'
 export { keepAll } from './keep-all.js'
 export type { AppendOptions, CacheOptions, CacheShape, EndStepOptions } from './kv-cache.js'
 export { KVCache } from './kv-cache.js'
-export { RawRows } from './raw-rows.js'
-export type { CacheStats } from './stats.js'
 export { cacheMethods, fp16Method } from './methods/cache-methods.js'
 export type {
   AnyMethodSpec,
@@ -38,3 +36,5 @@ export type {
 export type { SpecPart } from './methods/parse-spec.js'
 export { checkNumber, parseParam } from './methods/parse-spec.js'
 export { describeParam, MethodRegistry } from './methods/registry.js'
+export { RawRows } from './raw-rows.js'
+export type { CacheStats } from './stats.js'

@@ -5,11 +5,13 @@
  */
 export type {
   UnifiedLayerSkippingOptions,
+  UnifiedLayerSkippingParams,
   UnifiedLayerSkippingSchedule,
 } from './layer-skipping/unified-layer-skipping.js'
 export { unifiedLayerSkipping } from './layer-skipping/unified-layer-skipping.js'
 export { uniformSkipCount, uniformSkipSet } from './layer-skipping/uniform-skip-set.js'
-export type { SkipDecodeOptions, SkipDecodePlan } from './skip-decode/layer-counts.js'
+export { exitMethods, skipDecodeMethod, ulsMethod } from './methods.js'
+export type { SkipDecodeOptions, SkipDecodeParams, SkipDecodePlan } from './skip-decode/layer-counts.js'
 export { skipDecodeLayerCounts } from './skip-decode/layer-counts.js'
 export type { SkipDecodeSchedule } from './skip-decode/skip-decode.js'
 export { skipDecode } from './skip-decode/skip-decode.js'

@@ -3,7 +3,7 @@
  * DuoAttention head-wise) as `KVPolicy` plug-ins and as plain planning functions, plus retrieval-head
  * detection from calibration text.
  */
-export type { D2OOptions, D2OPolicy } from './d2o/d2o.js'
+export type { D2OOptions, D2OParams, D2OPolicy } from './d2o/d2o.js'
 export { d2o } from './d2o/d2o.js'
 export type { D2OLayerRatios } from './d2o/layer-budgets.js'
 export { d2oLayerRatios, layerVarianceScore } from './d2o/layer-budgets.js'
@@ -12,10 +12,19 @@ export { planD2O } from './d2o/merge-plan.js'
 export type { H2OBudget, H2OOptions, H2OSettings } from './h2o/budget.js'
 export { h2oBudget, resolveH2OSettings } from './h2o/budget.js'
 export { h2o, planH2O } from './h2o/h2o.js'
-export type { HeadwiseOptions } from './headwise/headwise.js'
+export type { DuoParams, HeadwiseOptions, RazorParams } from './headwise/headwise.js'
 export { headwise } from './headwise/headwise.js'
 export type { RazorBudget } from './headwise/razor.js'
 export { planRazorHead } from './headwise/razor.js'
+export {
+  d2oMethod,
+  duoMethod,
+  evictMethods,
+  h2oMethod,
+  razorMethod,
+  streamingMethod,
+  swaMethod,
+} from './methods.js'
 export { parseHeadScores, saveHeadScores } from './retrieval-heads/artefact.js'
 export type { CalibrationOptions } from './retrieval-heads/calibration.js'
 export { makeCalibrationSequence } from './retrieval-heads/calibration.js'

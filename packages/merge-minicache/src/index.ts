@@ -6,6 +6,7 @@
 export { LayerPairs } from './cache/layer-pairs.js'
 export type { MergedSide, SharedDirections } from './cache/merged-codec.js'
 export { MergedCodec } from './cache/merged-codec.js'
+export { mergeMethods, minicacheMethod } from './methods.js'
 export { mergeRows, restoreRow } from './minicache/merge-rows.js'
 export type { MiniCacheMerger } from './minicache/minicache.js'
 export { layerPairs, minicache } from './minicache/minicache.js'

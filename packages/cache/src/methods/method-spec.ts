@@ -36,17 +36,19 @@ export interface StringParam {
 export type ParamSpec = NumberParam | BooleanParam | ChoiceParam<string | number> | StringParam
 
 /** The declaration a parameter of type `V` needs: a number, a boolean, a choice among literals, a string. */
-export type ParamFor<V> = [V] extends [boolean]
-  ? BooleanParam
-  : [V] extends [number]
-    ? number extends V
-      ? NumberParam
-      : ChoiceParam<V & number>
-    : [V] extends [string]
-      ? string extends V
-        ? StringParam
-        : ChoiceParam<V & string>
-      : ChoiceParam<V & (string | number)>
+export type ParamFor<V> = 0 extends 1 & V
+  ? ParamSpec
+  : [V] extends [boolean]
+    ? BooleanParam
+    : [V] extends [number]
+      ? number extends V
+        ? NumberParam
+        : ChoiceParam<V & number>
+      : [V] extends [string]
+        ? string extends V
+          ? StringParam
+          : ChoiceParam<V & string>
+        : ChoiceParam<V & (string | number)>
 
 /**
  * The parameter declarations of an options type: every key, with the declaration its type needs. A method

@@ -12,7 +12,8 @@ export function parseParam(raw: string, param: ParamSpec, where: string): number
   switch (param.type) {
     case 'number': {
       const value = Number(text)
-      if (text === '' || !Number.isFinite(value)) throw new RangeError(`${where} must be a number, got "${raw}"`)
+      if (text === '' || !Number.isFinite(value))
+        throw new RangeError(`${where} must be a number, got "${raw}"`)
       checkNumber(value, param, where)
       return value
     }
@@ -34,10 +35,17 @@ export function parseParam(raw: string, param: ParamSpec, where: string): number
 }
 
 /** Checks a number against its declaration (integer, range). */
-export function checkNumber(value: number, param: { integer?: boolean; min?: number; max?: number }, where: string) {
-  if (param.integer && !Number.isInteger(value)) throw new RangeError(`${where} must be an integer, got ${value}`)
-  if (param.min !== undefined && value < param.min) throw new RangeError(`${where} must be ≥ ${param.min}, got ${value}`)
-  if (param.max !== undefined && value > param.max) throw new RangeError(`${where} must be ≤ ${param.max}, got ${value}`)
+export function checkNumber(
+  value: number,
+  param: { integer?: boolean; min?: number; max?: number },
+  where: string,
+) {
+  if (param.integer && !Number.isInteger(value))
+    throw new RangeError(`${where} must be an integer, got ${value}`)
+  if (param.min !== undefined && value < param.min)
+    throw new RangeError(`${where} must be ≥ ${param.min}, got ${value}`)
+  if (param.max !== undefined && value > param.max)
+    throw new RangeError(`${where} must be ≤ ${param.max}, got ${value}`)
 }
 
 /** Parses `name:key=value,…+name…` against the methods given; unknown names and keys list the valid ones. */
@@ -59,15 +67,19 @@ export function parseSpecWith(spec: string, methods: ReadonlyMap<string, AnyMeth
     for (const assignment of (rest ?? '').split(',').filter((s) => s.trim() !== '')) {
       const [key = '', value] = assignment.split('=') as [string, string | undefined]
       const param = key.trim()
-      const declared = Object.hasOwn(entry.params, param) ? (entry.params as Record<string, ParamSpec>)[param] : undefined
+      const declared = Object.hasOwn(entry.params, param)
+        ? (entry.params as Record<string, ParamSpec>)[param]
+        : undefined
       if (!declared) {
         const valid = Object.keys(entry.params)
         throw new RangeError(
           `unknown parameter "${param}" of ${method}; valid parameters: ${valid.length ? valid.join(', ') : '(none)'}`,
         )
       }
-      if (value === undefined) throw new RangeError(`parameter "${param}" of ${method} needs a value (${param}=…)`)
-      if (Object.hasOwn(params, param)) throw new RangeError(`parameter "${param}" of ${method} is given twice`)
+      if (value === undefined)
+        throw new RangeError(`parameter "${param}" of ${method} needs a value (${param}=…)`)
+      if (Object.hasOwn(params, param))
+        throw new RangeError(`parameter "${param}" of ${method} is given twice`)
       params[param] = parseParam(value, declared, `parameter ${param} of ${method}`)
     }
     return { method, params }

@@ -62,12 +62,17 @@ export class MethodRegistry {
       for (const [slot, plugin] of Object.entries(built)) {
         if (plugin === undefined) continue
         if (slot === 'extensions') {
-          merged.extensions = [...(merged.extensions ?? []), ...(plugin as NonNullable<CacheOptions['extensions']>)]
+          merged.extensions = [
+            ...(merged.extensions ?? []),
+            ...(plugin as NonNullable<CacheOptions['extensions']>),
+          ]
           continue
         }
         const owner = owners.get(slot)
         if (owner !== undefined) {
-          throw new CompositionError(`${owner} and ${part.method} both provide the cache's ${slot}; choose one`)
+          throw new CompositionError(
+            `${owner} and ${part.method} both provide the cache's ${slot}; choose one`,
+          )
         }
         ;(merged as Record<string, unknown>)[slot] = plugin
         owners.set(slot, part.method)

@@ -13,6 +13,9 @@ export interface UnifiedLayerSkippingOptions {
   readonly speedup: number
 }
 
+/** Parameters of the `uls` method spec; optional, as parsed: `speedup` is checked when the spec is built. */
+export type UnifiedLayerSkippingParams = Partial<UnifiedLayerSkippingOptions>
+
 /**
  * The Unified Layer Skipping schedule.
  *

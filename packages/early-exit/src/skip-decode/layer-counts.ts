@@ -20,6 +20,13 @@ export interface SkipDecodeOptions {
 }
 
 /**
+ * Parameters of the `skipdecode` method spec: {@link SkipDecodeOptions} but `numLayers`, which comes from the
+ * model (`maxLength` defaults to the model's context there). All optional, as parsed: `speedup` is checked
+ * when the spec is built.
+ */
+export type SkipDecodeParams = Partial<Omit<SkipDecodeOptions, 'numLayers'>>
+
+/**
  * The validated, defaulted settings and the per-position layer counts they give.
  *
  * @example

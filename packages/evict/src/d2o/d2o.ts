@@ -31,6 +31,9 @@ export interface D2OOptions {
   readonly sinks?: number
 }
 
+/** Parameters of the `d2o` method spec: the scalar options of {@link d2o} (`protectLayers` keeps its default). */
+export type D2OParams = Omit<D2OOptions, 'protectLayers'>
+
 /** D2O with its layer ratios exposed once fixed (after the first plan). */
 export interface D2OPolicy extends KVPolicy {
   /** Per-layer share of the prompt kept (1 for protected layers); null until the first plan. */

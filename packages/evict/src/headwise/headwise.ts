@@ -25,6 +25,15 @@ export interface HeadwiseOptions {
   readonly ratio?: number
 }
 
+/** Parameters of the `razor` method spec: the scalar options of {@link headwise}, and where the scores come from. */
+export interface RazorParams extends Pick<HeadwiseOptions, 'fraction' | 'sinks' | 'recent' | 'ratio'> {
+  /** A JSON file of retrieval-head scores (`saveHeadScores`, `kv heads`); default: the scores the model ships. */
+  readonly heads?: string
+}
+
+/** Parameters of the `duo` method spec: those of `razor` but `ratio`, which DuoAttention has not. */
+export type DuoParams = Omit<RazorParams, 'ratio'>
+
 function checkFlags(flags: unknown): boolean[][] {
   if (!Array.isArray(flags) || flags.length === 0) {
     throw new TypeError(`headwise: retrievalHeads must be boolean[][] or HeadScores, got ${describe(flags)}`)

@@ -33,6 +33,14 @@ export interface GearOptions {
   readonly residual?: number
 }
 
+/** Parameters of the `gear` method spec: {@link GearOptions} with `bits` narrowed to the supported set. */
+export interface GearParams extends GearOptions {
+  readonly bits?: (typeof UNIFORM_BITS)[number]
+}
+
+/** Parameters of the `gear-l` method spec: those of `gear` without outliers. */
+export type GearLParams = Omit<GearParams, 'outliers'>
+
 /** Largest rank accepted: the factors grow as r · (tokens + headDim). */
 export const MAX_GEAR_RANK = 64
 

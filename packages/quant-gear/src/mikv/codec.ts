@@ -2,6 +2,7 @@ import type { Tensor } from '@kv/tensor'
 import type { EncodeContext, KVCodec } from '@kv/tensor/contracts'
 import { blockInput, checkInteger, checkKeep, checkOneOf, checkSpan } from '../shared/input.js'
 import { balancerFromPrompt } from './balancer.js'
+import type { ImportanceTiersOptions } from './importance-tiers.js'
 import {
   accumulateMixed,
   decodeMixed,
@@ -28,6 +29,12 @@ export interface MixedPrecisionOptions {
   /** Apply the per-channel query/key balancer learnt in `calibrate`. Default true. */
   readonly balance?: boolean
 }
+
+/**
+ * Parameters of the `mikv` method spec: the codec's (but `blockTokens`, which the spec language never
+ * offered) and the tier policy's, split again when the spec is built.
+ */
+export type MikvParams = Omit<MixedPrecisionOptions, 'blockTokens'> & ImportanceTiersOptions
 
 /** A mixed-precision codec, with the balancers it learnt. */
 export interface MixedPrecisionCodec extends KVCodec<MixedBlock> {

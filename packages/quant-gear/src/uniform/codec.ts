@@ -25,6 +25,11 @@ export interface UniformOptions {
   readonly blockTokens?: number
 }
 
+/** Parameters of the `kivi` method spec: {@link UniformOptions} with `bits` narrowed to the supported set. */
+export interface UniformParams extends UniformOptions {
+  readonly bits?: (typeof UNIFORM_BITS)[number]
+}
+
 /**
  * KIVI: asymmetric round-to-nearest quantization, keys per channel over groups of `groupSize` tokens,
  * values per token over groups of `groupSize` channels, the newest `residual` tokens kept in full
