@@ -5,6 +5,7 @@ import { f32ArrayToBf16, f32ArrayToF16 } from '@kv/tensor'
 import { describe, expect, it } from 'vitest'
 import { parseLlamaConfig, parseSafetensors, readCheckpointTensors } from '../src/index.js'
 import { llamaWeights } from '../src/model/weights.js'
+import { embeddedModelPath } from '../src/node/embedded-model.js'
 
 const baseConfig = {
   architectures: ['LlamaForCausalLM'],
@@ -126,5 +127,22 @@ describe('safetensors', () => {
       ['model.layers.0.input_layernorm.weight', { shape: [7], data: new Float32Array(7) }],
     ])
     expect(() => llamaWeights(tensors, config)).toThrow('has shape [7], expected [8]')
+  })
+})
+
+describe('the embedded model', () => {
+  it('comes from @kv/model-kvtiny', async () => {
+    expect(await embeddedModelPath()).toMatch(/model-kvtiny\/kvtiny-7m$/)
+  })
+
+  it('without @kv/model-kvtiny installed, says how to install it', async () => {
+    const missing = Object.assign(new Error("Cannot find package '@kv/model-kvtiny' imported from x.js"), {
+      code: 'ERR_MODULE_NOT_FOUND',
+    })
+    await expect(embeddedModelPath(() => Promise.reject(missing))).rejects.toThrow(
+      'needs the package @kv/model-kvtiny, which is not installed: npm install @kv/model-kvtiny',
+    )
+    const broken = new SyntaxError('Unexpected token')
+    await expect(embeddedModelPath(() => Promise.reject(broken))).rejects.toBe(broken)
   })
 })

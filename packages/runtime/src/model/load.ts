@@ -1,26 +1,11 @@
-import { existsSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
-import { dirname, join, resolve } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { join, resolve } from 'node:path'
 import { Model } from '../decoder/model.js'
+import { embeddedModelPath } from '../node/embedded-model.js'
 import { parseLlamaConfig } from './config.js'
 import { readCheckpointTensors } from './safetensors.js'
 import { loadTokenizer } from './tokenizer.js'
 import { llamaWeights } from './weights.js'
-
-/** The name of the embedded default model, shipped inside this package. */
-export const EMBEDDED_MODEL = 'kvtiny-7m'
-
-/** The folder of the embedded model, from the sources or from `dist`. */
-export function embeddedModelPath(): string {
-  let folder = dirname(fileURLToPath(import.meta.url))
-  for (let up = 0; up < 4; up++) {
-    const candidate = join(folder, 'models', EMBEDDED_MODEL)
-    if (existsSync(join(candidate, 'config.json'))) return candidate
-    folder = dirname(folder)
-  }
-  throw new Error(`the embedded model ${EMBEDDED_MODEL} is missing from the @kv/runtime package`)
-}
 
 /**
  * Loads a Hugging Face Llama-family checkpoint folder (`config.json`, `model.safetensors` or shards,
@@ -32,7 +17,7 @@ export function embeddedModelPath(): string {
  * for await (const piece of model.generate('Fellow citizens,', { cache, maxTokens: 32 })) process.stdout.write(piece)
  */
 export async function loadModel(folder?: string): Promise<Model> {
-  const path = folder === undefined ? embeddedModelPath() : resolve(folder)
+  const path = folder === undefined ? await embeddedModelPath() : resolve(folder)
   const configPath = join(path, 'config.json')
   let raw: unknown
   try {
