@@ -7,17 +7,17 @@ describe('the CPU decoder on the embedded model', () => {
     const model = await embeddedModel()
     expect(model.config.numLayers).toBe(8)
     expect(model.config.numKVHeads).toBe(2)
-    const stream = await heldOutTokens(model.tokenizer)
+    const stream = await heldOutTokens(model.tokenizer!)
     expect(stream.length).toBe(155_448)
     expect([...stream].filter((t) => t === 0).length).toBe(26)
-    expect(model.tokenizer.decode(model.tokenizer.encode('Fellow citizens'))).toBe('Fellow citizens')
+    expect(model.tokenizer!.decode(model.tokenizer!.encode('Fellow citizens'))).toBe('Fellow citizens')
   })
 
   it('decodes token by token to the same logits as the batched prefill', async () => {
     const model = await embeddedModel()
     const tokens = [
       0,
-      ...model.tokenizer.encode('We the People of the United States, in Order to form a more perfect Union'),
+      ...model.tokenizer!.encode('We the People of the United States, in Order to form a more perfect Union'),
     ]
     const batched = model.prefill(tokens, model.createCache())
     const cache = model.createCache()
@@ -32,7 +32,7 @@ describe('the CPU decoder on the embedded model', () => {
     const model = await embeddedModel()
     const tokens = [
       0,
-      ...model.tokenizer.encode(
+      ...model.tokenizer!.encode(
         'Call me Ishmael. Some years ago, never mind how long precisely, having little or no money',
       ),
     ]
@@ -51,7 +51,7 @@ describe('the CPU decoder on the embedded model', () => {
 
   it('scores the first held-out window as the reference implementation does', async () => {
     const model = await embeddedModel()
-    const stream = await heldOutTokens(model.tokenizer)
+    const stream = await heldOutTokens(model.tokenizer!)
     const result = windowedPerplexity(model, stream, { maxWindows: 1 })
     // The first window alone (2,048 tokens of the 2011 address); all 75 windows give 45.22 (MODEL_CARD).
     expect(result.tokens).toBe(2048)

@@ -9,7 +9,7 @@ import { embeddedModel, maxAbsDiff } from './support.js'
 
 async function heldOut(count: number, offset = 0): Promise<Int32Array> {
   const model = await embeddedModel()
-  const stream = await heldOutTokens(model.tokenizer)
+  const stream = await heldOutTokens(model.tokenizer!)
   const input = new Int32Array(count)
   input.set(stream.subarray(offset, offset + count - 1), 1)
   return input

@@ -1,4 +1,5 @@
-import { loadModel, type Model } from '../src/index.js'
+import type { Model } from '../src/index.js'
+import { loadModel } from '../src/node/index.js'
 
 let shared: Promise<Model> | undefined
 

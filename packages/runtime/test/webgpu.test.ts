@@ -55,7 +55,7 @@ async function accelerated(
 
 /** A held-out passage: the prompt, then the tokens decoded one by one (teacher forcing). */
 async function passage(model: Model): Promise<Int32Array> {
-  const stream = await heldOutTokens(model.tokenizer)
+  const stream = await heldOutTokens(model.tokenizer!)
   return stream.subarray(1000, 1000 + PROMPT + STEPS)
 }
 

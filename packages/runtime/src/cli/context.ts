@@ -2,16 +2,22 @@ import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Model } from '../decoder/model.js'
 import type { PipelineUnderTest } from '../eval/evaluate.js'
-import { loadModel } from '../model/load.js'
+import { loadModel } from '../node/load-model.js'
 import type { BuildContext } from '../pipeline/registry.js'
 import { buildPipeline } from '../pipeline/spec.js'
 
 /** The file a model's retrieval-head scores are kept in, beside its weights. */
 export const HEAD_SCORES_FILE = 'retrieval-heads.json'
 
+/** The folder a model was read from: `loadModel` puts it in `model.source`. */
+export function checkpointFolder(model: Model): string {
+  if (model.source === undefined) throw new Error('kv: the model was not read from a checkpoint folder')
+  return model.source
+}
+
 /** What the spec builder needs of a model. */
 export function buildContext(model: Model): BuildContext {
-  const artefact = join(model.path, HEAD_SCORES_FILE)
+  const artefact = model.source === undefined ? undefined : join(model.source, HEAD_SCORES_FILE)
   const readJson = (path: string) => {
     try {
       return JSON.parse(readFileSync(path, 'utf8'))
@@ -24,7 +30,7 @@ export function buildContext(model: Model): BuildContext {
     numKVHeads: model.config.numKVHeads,
     maxPositions: model.config.maxPositions,
     readJson,
-    headScores: existsSync(artefact) ? readJson(artefact) : undefined,
+    headScores: artefact !== undefined && existsSync(artefact) ? readJson(artefact) : undefined,
   }
 }
 

@@ -1,5 +1,6 @@
 import { Rng, softmax, topK } from '@kv/tensor'
 import type { KVCache } from '../cache/kv-cache.js'
+import { requireTokenizer } from '../model/require-tokenizer.js'
 import { attendsAsync, stepOnGpu } from '../webgpu/step-on-gpu.js'
 import type { Model } from './model.js'
 
@@ -51,7 +52,8 @@ export async function* generate(
   }
   const temperature = options.temperature ?? 0
   const rng = new Rng(options.seed ?? 0)
-  const prompted = [model.config.bosTokenId, ...model.tokenizer.encode(prompt)]
+  const tokenizer = requireTokenizer(model, 'generate')
+  const prompted = [model.config.bosTokenId, ...tokenizer.encode(prompt)]
   let logits = model.prefill(prompted, cache, { lastOnly: true })
   const generated: number[] = []
   let emitted = ''
@@ -60,7 +62,7 @@ export async function* generate(
     if (token === model.config.eosTokenId && options.stopAtEos !== false) break
     generated.push(token)
     options.onToken?.(token)
-    const text = model.tokenizer.decode(generated)
+    const text = tokenizer.decode(generated)
     if (!text.endsWith('\uFFFD') && text.length > emitted.length) {
       yield text.slice(emitted.length)
       emitted = text

@@ -169,7 +169,7 @@ export async function evaluate(
     })
   }
   return {
-    model: model.path,
+    model: model.source ?? 'unnamed model',
     protocol: settings.protocol,
     scoredTokens: reference.targets.length,
     reference: {

@@ -35,7 +35,7 @@ export const GOLDEN_START = 20_000
  * SHA-256 of every logit it produced (the prefill's last row, then each step's row), as float32 bytes.
  */
 export async function goldenHash(model: Model, spec: string): Promise<string> {
-  const stream = await heldOutTokens(model.tokenizer, model.config.bosTokenId)
+  const stream = await heldOutTokens(model.tokenizer!, model.config.bosTokenId)
   const input = stream.subarray(GOLDEN_START, GOLDEN_START + GOLDEN_PREFILL + GOLDEN_DECODE)
   const cache = model.createCache(await buildPipeline(spec, buildContext(model)))
   const hash = createHash('sha256')

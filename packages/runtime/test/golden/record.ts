@@ -3,7 +3,7 @@
  * `pnpm exec tsx packages/runtime/test/golden/record.ts`.
  */
 import { writeFileSync } from 'node:fs'
-import { loadModel } from '../../src/index.js'
+import { loadModel } from '../../src/node/index.js'
 import { GOLDEN_PIPELINES, goldenHash } from './golden-run.js'
 
 const model = await loadModel()

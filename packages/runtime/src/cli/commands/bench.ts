@@ -3,6 +3,7 @@ import { heldOutTokens } from '../../data/heldout.js'
 import type { Model } from '../../decoder/model.js'
 import type { PipelineUnderTest } from '../../eval/evaluate.js'
 import { formatTable } from '../../eval/report.js'
+import { requireTokenizer } from '../../model/require-tokenizer.js'
 import { modelFrom, pipelinesFromSpecs } from '../context.js'
 
 export const BENCH_HELP = `kv bench [--model DIR] [--pipelines "SPEC;…"] [--context 2048] [--steps 64] [--rounds 3]
@@ -51,7 +52,7 @@ export async function benchCommand(argv: string[]): Promise<void> {
   })
   const model = await modelFrom(values.model)
   const pipelines = await pipelinesFromSpecs(model, values.pipelines!)
-  const tokens = await heldOutTokens(model.tokenizer, model.config.bosTokenId)
+  const tokens = await heldOutTokens(requireTokenizer(model, 'kv bench'), model.config.bosTokenId)
   const context = Number(values.context)
   const steps = Number(values.steps)
   const rounds = Number(values.rounds)

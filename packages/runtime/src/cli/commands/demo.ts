@@ -6,6 +6,8 @@ import { pickToken } from '../../decoder/generate.js'
 import type { Model } from '../../decoder/model.js'
 import { logSoftmax, ScoreAccumulator } from '../../eval/metrics.js'
 import { formatTable } from '../../eval/report.js'
+import { requireTokenizer } from '../../model/require-tokenizer.js'
+import type { TextTokenizer } from '../../model/tokenizer.js'
 import { buildPipeline } from '../../pipeline/spec.js'
 import { buildContext, modelFrom } from '../context.js'
 
@@ -26,6 +28,7 @@ interface Side {
 
 function continueText(
   model: Model,
+  tokenizer: TextTokenizer,
   cache: KVCache,
   first: Float32Array,
   count: number,
@@ -38,7 +41,7 @@ function continueText(
     generated.push(token)
     logits = model.step(token, cache)
   }
-  return { text: model.tokenizer.decode(generated), seconds: (performance.now() - started) / 1000 }
+  return { text: tokenizer.decode(generated), seconds: (performance.now() - started) / 1000 }
 }
 
 export async function demoCommand(argv: string[]): Promise<void> {
@@ -61,13 +64,14 @@ export async function demoCommand(argv: string[]): Promise<void> {
       `kv demo: --context (${context}) + --score (${score}) must fit the ${model.config.maxPositions}-token context`,
     )
   }
-  const stream = await heldOutTokens(model.tokenizer, model.config.bosTokenId)
+  const tokenizer = requireTokenizer(model, 'kv demo')
+  const stream = await heldOutTokens(tokenizer, model.config.bosTokenId)
   const start = 40_000
   const prompt = new Int32Array(context)
   prompt.set(stream.subarray(start, start + context - 1), 1)
   const truth = stream.subarray(start + context - 1, start + context - 1 + score)
   process.stdout.write(
-    `model ${model.path.split('/').pop()} — ${context} tokens of held-out text read into each cache:\n…${model.tokenizer.decode(prompt.subarray(context - 40))}\n\n`,
+    `model ${model.source?.split('/').pop()} — ${context} tokens of held-out text read into each cache:\n…${tokenizer.decode(prompt.subarray(context - 40))}\n\n`,
   )
 
   const sides: Side[] = []
@@ -80,7 +84,7 @@ export async function demoCommand(argv: string[]): Promise<void> {
     // Generation: prefill the prompt, then greedy decoding.
     const cache = model.createCache(options)
     const first = model.prefill(prompt, cache, { lastOnly: true })
-    const { text, seconds } = continueText(model, cache, first, Number(values.generate))
+    const { text, seconds } = continueText(model, tokenizer, cache, first, Number(values.generate))
     // Quality: the same prompt, then the true continuation scored token by token.
     const scoring = model.createCache(options)
     const scores = new ScoreAccumulator(vocab)

@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util'
 import { heldOutTokens } from '../../data/heldout.js'
 import { evaluate, type Protocol } from '../../eval/evaluate.js'
 import { formatReport, reportChart } from '../../eval/report.js'
+import { requireTokenizer } from '../../model/require-tokenizer.js'
 import { endProgress, modelFrom, pipelinesFromSpecs, progress } from '../context.js'
 
 export const EVAL_HELP = `kv eval [--model DIR] --pipelines "SPEC;label=SPEC;…" [--protocol streaming|prefill] [--tokens N]
@@ -32,7 +33,7 @@ export async function evalCommand(argv: string[]): Promise<void> {
   }
   const model = await modelFrom(values.model)
   const pipelines = await pipelinesFromSpecs(model, values.pipelines!)
-  const stream = await heldOutTokens(model.tokenizer, model.config.bosTokenId)
+  const stream = await heldOutTokens(requireTokenizer(model, 'kv eval'), model.config.bosTokenId)
   const tokens = Number(values.tokens)
   if (!Number.isInteger(tokens) || tokens < 2 || tokens > stream.length) {
     throw new RangeError(

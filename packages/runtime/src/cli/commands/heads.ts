@@ -2,7 +2,8 @@ import { writeFile } from 'node:fs/promises'
 import { basename, join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { calibrationDocument } from '../../data/calibration.js'
-import { HEAD_SCORES_FILE, modelFrom } from '../context.js'
+import { requireTokenizer } from '../../model/require-tokenizer.js'
+import { checkpointFolder, HEAD_SCORES_FILE, modelFrom } from '../context.js'
 
 export const HEADS_HELP = `kv heads [--model DIR] [--span 256] [--out FILE]
   Scores every KV head for retrieval (echo and induction attention on a repeated span of calibration
@@ -17,7 +18,7 @@ export async function headsCommand(argv: string[]): Promise<void> {
   const model = await modelFrom(values.model)
   const { numLayers, numHeads, numKVHeads, bosTokenId } = model.config
   const text = await calibrationDocument()
-  const tokens = Int32Array.from(model.tokenizer.encode(text))
+  const tokens = Int32Array.from(requireTokenizer(model, 'kv heads').encode(text))
   const sequence = evict.makeCalibrationSequence(tokens, {
     spanLength: Number(values.span),
     start: 0,
@@ -32,9 +33,9 @@ export async function headsCommand(argv: string[]): Promise<void> {
     numLayers,
     numQueryHeads: numHeads,
     numKVHeads,
-    model: basename(model.path),
+    model: basename(checkpointFolder(model)),
   })
-  const out = values.out ?? join(model.path, HEAD_SCORES_FILE)
+  const out = values.out ?? join(checkpointFolder(model), HEAD_SCORES_FILE)
   await writeFile(out, evict.saveHeadScores(scores))
   const rows = scores.induction.map((heads, layer) =>
     heads

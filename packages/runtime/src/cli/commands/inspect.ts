@@ -14,12 +14,12 @@ export async function inspectCommand(argv: string[]): Promise<void> {
     for (const tensor of Object.values(layer)) parameters += tensor.length
   const kvBytesPerToken = c.numLayers * c.numKVHeads * c.headDim * 2 * 2
   const lines = [
-    `model        ${model.path}`,
+    `model        ${model.source}`,
     `architecture ${c.architecture}`,
     `layers       ${c.numLayers}, hidden ${c.hiddenSize}, MLP ${c.intermediateSize}`,
     `attention    ${c.numHeads} query heads, ${c.numKVHeads} KV heads, head_dim ${c.headDim}`,
     `RoPE theta   ${c.ropeTheta}, RMSNorm eps ${c.rmsNormEps}, context ${c.maxPositions}`,
-    `vocabulary   ${c.vocabSize} (tokenizer ${model.tokenizer.vocabSize}), tied embeddings ${c.tieWordEmbeddings}`,
+    `vocabulary   ${c.vocabSize} (tokenizer ${model.tokenizer?.vocabSize ?? 'none: no tokenizer.json'}), tied embeddings ${c.tieWordEmbeddings}`,
     `parameters   ${parameters.toLocaleString('en-US')}`,
     `KV cache     ${kvBytesPerToken} bytes per token in float16 (${((kvBytesPerToken * c.maxPositions) / 2 ** 20).toFixed(1)} MiB at ${c.maxPositions} tokens)`,
   ]

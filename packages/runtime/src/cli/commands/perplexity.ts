@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util'
 import { heldOutTokens } from '../../data/heldout.js'
 import { windowedPerplexity } from '../../eval/windows.js'
+import { requireTokenizer } from '../../model/require-tokenizer.js'
 import { endProgress, modelFrom, progress } from '../context.js'
 
 export const PERPLEXITY_HELP = `kv perplexity [--model DIR] [--windows N]
@@ -13,7 +14,7 @@ export async function perplexityCommand(argv: string[]): Promise<void> {
     options: { model: { type: 'string' }, windows: { type: 'string' } },
   })
   const model = await modelFrom(values.model)
-  const stream = await heldOutTokens(model.tokenizer, model.config.bosTokenId)
+  const stream = await heldOutTokens(requireTokenizer(model, 'kv perplexity'), model.config.bosTokenId)
   const result = windowedPerplexity(model, stream, {
     ...(values.windows === undefined ? {} : { maxWindows: Number(values.windows) }),
     onProgress: (done, total) => progress(`window ${done}/${total}`),

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util'
 import { heldOutTokens } from '../../data/heldout.js'
 import { formatTable } from '../../eval/report.js'
+import { requireTokenizer } from '../../model/require-tokenizer.js'
 import { modelFrom } from '../context.js'
 
 export const SIMILARITY_HELP = `kv similarity [--model DIR] [--tokens 2048]
@@ -15,7 +16,7 @@ export async function similarityCommand(argv: string[]): Promise<void> {
   const { layerSimilarity } = await import('@kv/merge-minicache')
   const model = await modelFrom(values.model)
   const { numLayers, numKVHeads, headDim } = model.config
-  const stream = await heldOutTokens(model.tokenizer, model.config.bosTokenId)
+  const stream = await heldOutTokens(requireTokenizer(model, 'kv similarity'), model.config.bosTokenId)
   const count = Math.min(Number(values.tokens), model.config.maxPositions)
   const input = new Int32Array(count)
   input.set(stream.subarray(0, count - 1), 1)
