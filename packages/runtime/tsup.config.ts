@@ -1,7 +1,7 @@
 import { defineConfig } from 'tsup'
 
 export default defineConfig({
-  entry: { index: 'src/index.ts', node: 'src/node/index.ts', cli: 'src/cli/main.ts' },
+  entry: { index: 'src/index.ts', node: 'src/node/index.ts' },
   format: ['esm'],
   // The workspace tsconfig is a composite project for `tsc -b`; declarations are bundled on their own here.
   dts: {

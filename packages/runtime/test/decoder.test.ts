@@ -1,15 +1,12 @@
 import { describe, expect, it } from 'vitest'
-import { float32Codec, heldOutTokens, keepAll, windowedPerplexity } from '../src/index.js'
+import { float32Codec, keepAll } from '../src/index.js'
 import { embeddedModel, maxAbsDiff } from './support.js'
 
 describe('the CPU decoder on the embedded model', () => {
-  it('loads offline with its tokenizer and reproduces the held-out stream of the MODEL_CARD', async () => {
+  it('loads offline with its tokenizer', async () => {
     const model = await embeddedModel()
     expect(model.config.numLayers).toBe(8)
     expect(model.config.numKVHeads).toBe(2)
-    const stream = await heldOutTokens(model.tokenizer!)
-    expect(stream.length).toBe(155_448)
-    expect([...stream].filter((t) => t === 0).length).toBe(26)
     expect(model.tokenizer!.decode(model.tokenizer!.encode('Fellow citizens'))).toBe('Fellow citizens')
   })
 
@@ -48,16 +45,6 @@ describe('the CPU decoder on the embedded model', () => {
     for (const token of tokens.slice(9)) expect(model.step(token, plumbed)).toEqual(model.step(token, plain))
     expect(plumbed.stores[0]![0]!.blocks.length).toBeGreaterThan(0)
   })
-
-  it('scores the first held-out window as the reference implementation does', async () => {
-    const model = await embeddedModel()
-    const stream = await heldOutTokens(model.tokenizer!)
-    const result = windowedPerplexity(model, stream, { maxWindows: 1 })
-    // The first window alone (2,048 tokens of the 2011 address); all 75 windows give 45.22 (MODEL_CARD).
-    expect(result.tokens).toBe(2048)
-    expect(result.perplexity).toBeGreaterThan(35.8 * 0.995)
-    expect(result.perplexity).toBeLessThan(35.8 * 1.005)
-  }, 120_000)
 
   it('refuses tokens outside the vocabulary and a prefill into a used cache', async () => {
     const model = await embeddedModel()

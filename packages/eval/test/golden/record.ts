@@ -1,9 +1,9 @@
 /**
  * Records the golden logit hashes (run once, before a change that must not move any number):
- * `pnpm exec tsx packages/runtime/test/golden/record.ts`.
+ * `pnpm exec tsx packages/eval/test/golden/record.ts`.
  */
 import { writeFileSync } from 'node:fs'
-import { loadModel } from '../../src/node/index.js'
+import { loadModel } from '@kv/runtime/node'
 import { GOLDEN_PIPELINES, goldenHash } from './golden-run.js'
 
 const model = await loadModel()

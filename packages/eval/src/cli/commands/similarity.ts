@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util'
+import { requireTokenizer } from '@kv/runtime'
 import { heldOutTokens } from '../../data/heldout.js'
 import { formatTable } from '../../eval/report.js'
-import { requireTokenizer } from '../../model/require-tokenizer.js'
 import { modelFrom } from '../context.js'
 
 export const SIMILARITY_HELP = `kv similarity [--model DIR] [--tokens 2048]
@@ -22,7 +22,7 @@ export async function similarityCommand(argv: string[]): Promise<void> {
   input.set(stream.subarray(0, count - 1), 1)
   const keys: Float32Array[] = []
   const vals: Float32Array[] = []
-  model.prefill(input, model.createCache(), {
+  await model.prefill(input, model.createCache(), {
     lastOnly: true,
     trace: {
       onLayer: (layer, _q, k, v) => {

@@ -1,6 +1,4 @@
-import type { CacheOptions } from '../cache/kv-cache.js'
-import type { CacheStats } from '../cache/stats.js'
-import type { Model } from '../decoder/model.js'
+import type { CacheOptions, CacheStats, Model } from '@kv/runtime'
 import { argmax, klDivergence } from './metrics.js'
 import { type RecallResult, recallOverDistance } from './recall.js'
 import { windowedReference } from './reference.js'
@@ -62,19 +60,23 @@ interface Scored {
 }
 
 /** Builds the protocol's runs for one pipeline: all scored positions, their targets, speed and memory. */
-function scorePipeline(
+async function scorePipeline(
   model: Model,
   options: CacheOptions,
   stream: Int32Array,
   settings: EvalSettings,
   label: string,
-): Scored {
+): Promise<Scored> {
   const vocab = model.config.vocabSize
   const progress = (done: number) => settings.onProgress?.(`${label}: ${done} tokens`)
   if (settings.protocol === 'streaming') {
     const input = new Int32Array(settings.tokens)
     input.set(stream.subarray(0, settings.tokens - 1), 1)
-    const run = runSequence(model, options, input, { prefillTokens: 0, scoreFrom: 0, onProgress: progress })
+    const run = await runSequence(model, options, input, {
+      prefillTokens: 0,
+      scoreFrom: 0,
+      onProgress: progress,
+    })
     return {
       logProbs: run.logProbs,
       targets: stream.slice(0, settings.tokens),
@@ -94,7 +96,7 @@ function scorePipeline(
     const start = s * segment
     const input = new Int32Array(segment - 1)
     input.set(stream.subarray(start, start + segment - 2), 1)
-    const run = runSequence(model, options, input, {
+    const run = await runSequence(model, options, input, {
       prefillTokens: context,
       scoreFrom: context - 1,
       onProgress: progress,
@@ -126,22 +128,22 @@ export async function evaluate(
   let referenceLabel = 'full'
   if (pastContext) {
     settings.onProgress?.(`reference: full cache on windows of ${model.config.maxPositions}`)
-    const windowed = windowedReference(model, stream, settings.tokens)
+    const windowed = await windowedReference(model, stream, settings.tokens)
     reference = { ...windowed, tokensPerSecond: Number.NaN, memory: undefined as unknown as CacheStats }
     referenceLabel = `full (windows of ${model.config.maxPositions})`
   } else {
     settings.onProgress?.('reference: full cache')
-    reference = scorePipeline(model, {}, stream, settings, 'full')
+    reference = await scorePipeline(model, {}, stream, settings, 'full')
   }
   const referenceNll = meanNll(reference.logProbs, vocab, reference.targets, 0, reference.targets.length)
   const fullRecall =
-    settings.fillers.length > 0 ? recallOverDistance(model, {}, stream, settings, undefined) : []
+    settings.fillers.length > 0 ? await recallOverDistance(model, {}, stream, settings, undefined) : []
 
   const results: PipelineResult[] = []
   for (const pipeline of pipelines) {
     const options = await pipeline.build()
     settings.onProgress?.(`${pipeline.label}: start`)
-    const scored = scorePipeline(model, options, stream, settings, pipeline.label)
+    const scored = await scorePipeline(model, options, stream, settings, pipeline.label)
     const count = scored.targets.length
     let kl = 0
     let agree = 0
@@ -152,7 +154,7 @@ export async function evaluate(
     const nll = meanNll(scored.logProbs, vocab, scored.targets, 0, count)
     const recall =
       settings.fillers.length > 0
-        ? recallOverDistance(model, await pipeline.build(), stream, settings, fullRecall)
+        ? await recallOverDistance(model, await pipeline.build(), stream, settings, fullRecall)
         : []
     const referenceSpeed = pastContext ? Number.NaN : reference.tokensPerSecond
     results.push({

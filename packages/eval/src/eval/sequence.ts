@@ -1,5 +1,4 @@
-import type { CacheOptions, KVCache } from '../cache/kv-cache.js'
-import type { Model } from '../decoder/model.js'
+import type { CacheOptions, KVCache, Model } from '@kv/runtime'
 import { logSoftmax } from './metrics.js'
 
 /** What scoring a sequence with one cache produced. */
@@ -18,12 +17,12 @@ export interface SequenceRun {
  * `scoreFrom` on. `prefillTokens` > 0 prefills that many tokens in one batch (then the cache compresses:
  * prefill-then-compress); the rest is decoded token by token (streaming: compress while decoding).
  */
-export function runSequence(
+export async function runSequence(
   model: Model,
   options: CacheOptions,
   input: Int32Array,
   settings: { prefillTokens: number; scoreFrom: number; onProgress?: (done: number) => void },
-): SequenceRun {
+): Promise<SequenceRun> {
   const vocab = model.config.vocabSize
   const cache = model.createCache(options)
   const scored = input.length - settings.scoreFrom
@@ -34,7 +33,7 @@ export function runSequence(
   }
   const prefill = settings.prefillTokens
   if (prefill > 0) {
-    const logits = model.prefill(input.subarray(0, prefill), cache, {
+    const logits = await model.prefill(input.subarray(0, prefill), cache, {
       lastOnly: settings.scoreFrom >= prefill - 1,
     })
     if (settings.scoreFrom >= prefill - 1) keep(logits, 0, prefill - 1)
@@ -42,7 +41,7 @@ export function runSequence(
   }
   const started = performance.now()
   for (let t = prefill; t < input.length; t++) {
-    keep(model.step(input[t]!, cache), 0, t)
+    keep(await model.step(input[t]!, cache), 0, t)
     if ((t & 127) === 0) settings.onProgress?.(t)
   }
   return {

@@ -1,4 +1,4 @@
-import type { Model } from '../decoder/model.js'
+import type { Model } from '@kv/runtime'
 
 /** Rotated keys and queries of every layer and KV head over a token stream, for retrieval benchmarks. */
 export interface CapturedHeads {
@@ -15,11 +15,11 @@ export interface CapturedHeads {
  * token 0) and captures the rotated keys and queries of the chosen layers. Positions restart at every
  * window, so a key and a query of the same window are scored exactly as the model scores them.
  */
-export function captureHeads(
+export async function captureHeads(
   model: Model,
   stream: Int32Array,
   options: { layers?: readonly number[]; window?: number } = {},
-): CapturedHeads {
+): Promise<CapturedHeads> {
   const { numLayers, numHeads, numKVHeads, headDim } = model.config
   const window = options.window ?? model.config.maxPositions
   const layers = options.layers ?? Array.from({ length: numLayers }, (_, l) => l)
@@ -33,7 +33,7 @@ export function captureHeads(
     const length = Math.min(perWindow, total - start)
     const input = new Int32Array(length + 1)
     input.set(stream.subarray(start, start + length), 1)
-    model.prefill(input, model.createCache(), {
+    await model.prefill(input, model.createCache(), {
       lastOnly: true,
       trace: {
         onLayer: (layer, q, k) => {

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util'
+import { requireTokenizer } from '@kv/runtime'
 import { heldOutTokens } from '../../data/heldout.js'
 import { windowedPerplexity } from '../../eval/windows.js'
-import { requireTokenizer } from '../../model/require-tokenizer.js'
 import { endProgress, modelFrom, progress } from '../context.js'
 
 export const PERPLEXITY_HELP = `kv perplexity [--model DIR] [--windows N]
@@ -15,7 +15,7 @@ export async function perplexityCommand(argv: string[]): Promise<void> {
   })
   const model = await modelFrom(values.model)
   const stream = await heldOutTokens(requireTokenizer(model, 'kv perplexity'), model.config.bosTokenId)
-  const result = windowedPerplexity(model, stream, {
+  const result = await windowedPerplexity(model, stream, {
     ...(values.windows === undefined ? {} : { maxWindows: Number(values.windows) }),
     onProgress: (done, total) => progress(`window ${done}/${total}`),
   })

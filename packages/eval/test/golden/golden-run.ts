@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
+import { buildPipeline, type Model, requireTokenizer } from '@kv/runtime'
 import { buildContext } from '../../src/cli/context.js'
-import { heldOutTokens, type Model } from '../../src/index.js'
-import { buildPipeline } from '../../src/pipeline/spec.js'
+import { heldOutTokens } from '../../src/index.js'
 
 /**
  * The pipelines whose logits must not change when code moves: the full cache and one or more settings of
@@ -35,13 +35,13 @@ export const GOLDEN_START = 20_000
  * SHA-256 of every logit it produced (the prefill's last row, then each step's row), as float32 bytes.
  */
 export async function goldenHash(model: Model, spec: string): Promise<string> {
-  const stream = await heldOutTokens(model.tokenizer!, model.config.bosTokenId)
+  const stream = await heldOutTokens(requireTokenizer(model, 'golden'), model.config.bosTokenId)
   const input = stream.subarray(GOLDEN_START, GOLDEN_START + GOLDEN_PREFILL + GOLDEN_DECODE)
   const cache = model.createCache(await buildPipeline(spec, buildContext(model)))
   const hash = createHash('sha256')
   const add = (logits: Float32Array) =>
     hash.update(new Uint8Array(logits.buffer, logits.byteOffset, logits.byteLength))
-  add(model.prefill(input.subarray(0, GOLDEN_PREFILL), cache, { lastOnly: true }))
-  for (let t = GOLDEN_PREFILL; t < input.length; t++) add(model.step(input[t]!, cache))
+  add(await model.prefill(input.subarray(0, GOLDEN_PREFILL), cache, { lastOnly: true }))
+  for (let t = GOLDEN_PREFILL; t < input.length; t++) add(await model.step(input[t]!, cache))
   return hash.digest('hex')
 }

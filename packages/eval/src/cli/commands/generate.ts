@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util'
-import { buildPipeline } from '../../pipeline/spec.js'
+import { buildPipeline } from '@kv/runtime'
 import { buildContext, modelFrom } from '../context.js'
 
 export const GENERATE_HELP = `kv generate [--model DIR] [--pipeline SPEC] [--max-tokens N] [--temperature T] [--seed S] PROMPT

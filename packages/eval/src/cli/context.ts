@@ -1,10 +1,9 @@
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import type { Model } from '../decoder/model.js'
+import type { BuildContext, Model } from '@kv/runtime'
+import { buildPipeline } from '@kv/runtime'
+import { loadModel } from '@kv/runtime/node'
 import type { PipelineUnderTest } from '../eval/evaluate.js'
-import { loadModel } from '../node/load-model.js'
-import type { BuildContext } from '../pipeline/registry.js'
-import { buildPipeline } from '../pipeline/spec.js'
 
 /** The file a model's retrieval-head scores are kept in, beside its weights. */
 export const HEAD_SCORES_FILE = 'retrieval-heads.json'
@@ -15,7 +14,13 @@ export function checkpointFolder(model: Model): string {
   return model.source
 }
 
-/** What the spec builder needs of a model. */
+/**
+ * What the spec builder needs of a model: its shape, and the retrieval-head scores kept beside its
+ * weights (`retrieval-heads.json` in the folder `loadModel` read, `model.source`) when there are any.
+ *
+ * @example
+ * const options = await buildPipeline('razor:sinks=4,recent=64', buildContext(model))
+ */
 export function buildContext(model: Model): BuildContext {
   const artefact = model.source === undefined ? undefined : join(model.source, HEAD_SCORES_FILE)
   const readJson = (path: string) => {
@@ -34,7 +39,13 @@ export function buildContext(model: Model): BuildContext {
   }
 }
 
-/** Pipelines from `;`-separated specs, each optionally labelled `label=spec`. */
+/**
+ * Pipelines from `;`-separated specs, each optionally labelled `label=spec`; each spec is built once here,
+ * so that a bad one fails before any evaluation runs.
+ *
+ * @example
+ * const pipelines = await pipelinesFromSpecs(model, 'kivi4=kivi:bits=4;streaming:sinks=4,window=252')
+ */
 export async function pipelinesFromSpecs(model: Model, specs: string): Promise<PipelineUnderTest[]> {
   const context = buildContext(model)
   const pipelines: PipelineUnderTest[] = []

@@ -1,8 +1,8 @@
 import { writeFile } from 'node:fs/promises'
 import { basename, join } from 'node:path'
 import { parseArgs } from 'node:util'
+import { requireTokenizer } from '@kv/runtime'
 import { calibrationDocument } from '../../data/calibration.js'
-import { requireTokenizer } from '../../model/require-tokenizer.js'
 import { checkpointFolder, HEAD_SCORES_FILE, modelFrom } from '../context.js'
 
 export const HEADS_HELP = `kv heads [--model DIR] [--span 256] [--out FILE]
@@ -25,7 +25,7 @@ export async function headsCommand(argv: string[]): Promise<void> {
     prefix: Int32Array.of(bosTokenId),
   })
   const maps = new Map<string, Float32Array>()
-  model.prefill(sequence, model.createCache(), {
+  await model.prefill(sequence, model.createCache(), {
     lastOnly: true,
     trace: { onAttention: (layer, head, weights) => maps.set(`${layer}/${head}`, weights.slice()) },
   })

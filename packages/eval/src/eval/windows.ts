@@ -1,4 +1,4 @@
-import type { Model } from '../decoder/model.js'
+import type { Model } from '@kv/runtime'
 import { ScoreAccumulator } from './metrics.js'
 
 export interface WindowedResult {
@@ -14,11 +14,11 @@ export interface WindowedResult {
  * full window fits; each window's input is token 0 followed by the next W−1 stream tokens, and it scores
  * all W of those stream tokens (the first predicted from token 0 alone). Full cache, batched prefill.
  */
-export function windowedPerplexity(
+export async function windowedPerplexity(
   model: Model,
   stream: Int32Array,
   options: { window?: number; maxWindows?: number; onProgress?: (done: number, total: number) => void } = {},
-): WindowedResult {
+): Promise<WindowedResult> {
   const window = options.window ?? model.config.maxPositions
   const vocab = model.config.vocabSize
   const fitting = stream.length >= window ? Math.floor((stream.length - window) / (window - 1)) + 1 : 0
@@ -34,7 +34,7 @@ export function windowedPerplexity(
     const start = w * (window - 1)
     input[0] = 0
     input.set(stream.subarray(start, start + window - 1), 1)
-    const logits = model.prefill(input, model.createCache())
+    const logits = await model.prefill(input, model.createCache())
     for (let i = 0; i < window; i++) scores.add(logits, i * vocab, stream[start + i]!)
     options.onProgress?.(w + 1, total)
   }

@@ -1,9 +1,9 @@
 import { writeFile } from 'node:fs/promises'
 import { parseArgs } from 'node:util'
+import { requireTokenizer } from '@kv/runtime'
 import { heldOutTokens } from '../../data/heldout.js'
 import { evaluate, type Protocol } from '../../eval/evaluate.js'
 import { formatReport, reportChart } from '../../eval/report.js'
-import { requireTokenizer } from '../../model/require-tokenizer.js'
 import { endProgress, modelFrom, pipelinesFromSpecs, progress } from '../context.js'
 
 export const EVAL_HELP = `kv eval [--model DIR] --pipelines "SPEC;label=SPEC;…" [--protocol streaming|prefill] [--tokens N]

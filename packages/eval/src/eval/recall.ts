@@ -1,5 +1,4 @@
-import type { CacheOptions } from '../cache/kv-cache.js'
-import type { Model } from '../decoder/model.js'
+import type { CacheOptions, Model } from '@kv/runtime'
 import type { EvalSettings } from './evaluate.js'
 import { meanNll, runSequence } from './sequence.js'
 
@@ -35,15 +34,16 @@ function passageOffsets(
  * text, then the passage again. Streaming protocol: every token decoded through the cache; prefill
  * protocol: the passage and filler prefilled and compressed, then the repeat decoded.
  */
-export function recallOverDistance(
+export async function recallOverDistance(
   model: Model,
   options: CacheOptions,
   stream: Int32Array,
   settings: EvalSettings,
   full: RecallResult[] | undefined,
-): RecallResult[] {
+): Promise<RecallResult[]> {
   const vocab = model.config.vocabSize
-  return settings.fillers.map((filler, f) => {
+  const results: RecallResult[] = []
+  for (const [f, filler] of settings.fillers.entries()) {
     let first = 0
     let second = 0
     for (let p = 0; p < settings.passages; p++) {
@@ -56,7 +56,7 @@ export function recallOverDistance(
       const input = sequence.subarray(0, sequence.length - 1)
       const targets = sequence.subarray(1)
       const prefillTokens = settings.protocol === 'prefill' ? 1 + PASSAGE_TOKENS + filler : 0
-      const run = runSequence(model, options, input, { prefillTokens, scoreFrom: 0 })
+      const run = await runSequence(model, options, input, { prefillTokens, scoreFrom: 0 })
       const secondStart = PASSAGE_TOKENS + filler
       first += meanNll(run.logProbs, vocab, targets, PASSAGE_SKIP, PASSAGE_TOKENS)
       second += meanNll(
@@ -71,6 +71,7 @@ export function recallOverDistance(
     const nllSecond = second / settings.passages
     const reference = full?.[f]
     const recall = reference ? (nllFirst - nllSecond) / (reference.nllFirst - reference.nllSecond) : 1
-    return { filler, nllFirst, nllSecond, recall }
-  })
+    results.push({ filler, nllFirst, nllSecond, recall })
+  }
+  return results
 }

@@ -1,9 +1,9 @@
 import { parseArgs } from 'node:util'
+import type { Model } from '@kv/runtime'
+import { requireTokenizer } from '@kv/runtime'
 import { heldOutTokens } from '../../data/heldout.js'
-import type { Model } from '../../decoder/model.js'
 import type { PipelineUnderTest } from '../../eval/evaluate.js'
 import { formatTable } from '../../eval/report.js'
-import { requireTokenizer } from '../../model/require-tokenizer.js'
 import { modelFrom, pipelinesFromSpecs } from '../context.js'
 
 export const BENCH_HELP = `kv bench [--model DIR] [--pipelines "SPEC;…"] [--context 2048] [--steps 64] [--rounds 3]
@@ -28,10 +28,10 @@ async function timeOne(
   const prompt = new Int32Array(context - steps)
   prompt.set(tokens.subarray(0, prompt.length - 1), 1)
   let started = performance.now()
-  model.prefill(prompt, cache, { lastOnly: true })
+  await model.prefill(prompt, cache, { lastOnly: true })
   const prefillSeconds = (performance.now() - started) / 1000
   started = performance.now()
-  for (let i = 0; i < steps; i++) model.step(tokens[prompt.length - 1 + i]!, cache)
+  for (let i = 0; i < steps; i++) await model.step(tokens[prompt.length - 1 + i]!, cache)
   const decodeSeconds = (performance.now() - started) / 1000
   const stats = cache.stats()
   return { prefillSeconds, decodeSeconds, physicalBytes: stats.physicalBytes, ratio: stats.ratio }

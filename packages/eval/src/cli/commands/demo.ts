@@ -1,14 +1,10 @@
 import { parseArgs } from 'node:util'
+import type { KVCache, Model, TextTokenizer } from '@kv/runtime'
+import { buildPipeline, pickToken, requireTokenizer } from '@kv/runtime'
 import { Rng } from '@kv/tensor'
-import type { KVCache } from '../../cache/kv-cache.js'
 import { heldOutTokens } from '../../data/heldout.js'
-import { pickToken } from '../../decoder/generate.js'
-import type { Model } from '../../decoder/model.js'
 import { logSoftmax, ScoreAccumulator } from '../../eval/metrics.js'
 import { formatTable } from '../../eval/report.js'
-import { requireTokenizer } from '../../model/require-tokenizer.js'
-import type { TextTokenizer } from '../../model/tokenizer.js'
-import { buildPipeline } from '../../pipeline/spec.js'
 import { buildContext, modelFrom } from '../context.js'
 
 export const DEMO_HELP = `kv demo [--model DIR] [--pipeline SPEC] [--context 1024] [--generate 40] [--score 256]
@@ -26,20 +22,20 @@ interface Side {
   scores: ScoreAccumulator
 }
 
-function continueText(
+async function continueText(
   model: Model,
   tokenizer: TextTokenizer,
   cache: KVCache,
   first: Float32Array,
   count: number,
-): { text: string; seconds: number } {
+): Promise<{ text: string; seconds: number }> {
   const generated: number[] = []
   let logits = first
   const started = performance.now()
   for (let i = 0; i < count; i++) {
     const token = pickToken(logits, 0, 1, new Rng(0))
     generated.push(token)
-    logits = model.step(token, cache)
+    logits = await model.step(token, cache)
   }
   return { text: tokenizer.decode(generated), seconds: (performance.now() - started) / 1000 }
 }
@@ -83,16 +79,16 @@ export async function demoCommand(argv: string[]): Promise<void> {
     const options = await buildPipeline(spec, buildContext(model))
     // Generation: prefill the prompt, then greedy decoding.
     const cache = model.createCache(options)
-    const first = model.prefill(prompt, cache, { lastOnly: true })
-    const { text, seconds } = continueText(model, tokenizer, cache, first, Number(values.generate))
+    const first = await model.prefill(prompt, cache, { lastOnly: true })
+    const { text, seconds } = await continueText(model, tokenizer, cache, first, Number(values.generate))
     // Quality: the same prompt, then the true continuation scored token by token.
     const scoring = model.createCache(options)
     const scores = new ScoreAccumulator(vocab)
-    let logits = model.prefill(prompt, scoring, { lastOnly: true })
+    let logits = await model.prefill(prompt, scoring, { lastOnly: true })
     for (let i = 0; i < score; i++) {
       scores.add(logits, 0, truth[i]!, sides[0] ? referenceRows[i] : undefined)
       if (!sides[0]) referenceRows.push(logProbs(logits, vocab))
-      if (i + 1 < score) logits = model.step(truth[i]!, scoring)
+      if (i + 1 < score) logits = await model.step(truth[i]!, scoring)
     }
     sides.push({ label, cache, text, decodeSeconds: seconds, scores })
   }

@@ -1,4 +1,4 @@
-import type { Model } from '../decoder/model.js'
+import type { Model } from '@kv/runtime'
 import { logSoftmax } from './metrics.js'
 
 /**
@@ -6,11 +6,11 @@ import { logSoftmax } from './metrics.js'
  * (the MODEL_CARD protocol, extended with a last shorter window): what the full cache can do past its
  * trained context without leaving it.
  */
-export function windowedReference(
+export async function windowedReference(
   model: Model,
   stream: Int32Array,
   tokens: number,
-): { logProbs: Float32Array; targets: Int32Array } {
+): Promise<{ logProbs: Float32Array; targets: Int32Array }> {
   const window = model.config.maxPositions
   const vocab = model.config.vocabSize
   const logProbs = new Float32Array(tokens * vocab)
@@ -18,7 +18,7 @@ export function windowedReference(
     const length = Math.min(window, tokens - start)
     const input = new Int32Array(length)
     input.set(stream.subarray(start, start + length - 1), 1)
-    const logits = model.prefill(input, model.createCache())
+    const logits = await model.prefill(input, model.createCache())
     const first = start === 0 ? 0 : 1
     for (let i = first; i < length; i++) logSoftmax(logits, i * vocab, vocab, logProbs, (start + i) * vocab)
     if (start + length >= tokens) break

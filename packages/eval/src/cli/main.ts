@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { METHODS } from '../pipeline/registry.js'
+import { METHODS } from '@kv/runtime'
 import { BENCH_HELP, benchCommand } from './commands/bench.js'
 import { DEMO_HELP, demoCommand } from './commands/demo.js'
 import { EVAL_HELP, evalCommand } from './commands/eval.js'

@@ -1,7 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
-import type { TextTokenizer } from '../model/tokenizer.js'
+import type { TextTokenizer } from '@kv/runtime'
 
 /** One held-out document, as text. */
 export interface HeldOutDocument {
