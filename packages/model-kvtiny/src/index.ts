@@ -1,8 +1,8 @@
 /**
  * @kv/model-kvtiny: the files of kvtiny-7m, the small Llama-architecture model the @kv toolkit is measured
- * on, as URLs next to this module. No `node:` import: a bundler that understands
- * `new URL('…', import.meta.url)` (Vite, webpack 5, esbuild with a file loader) ships the files as assets,
- * a browser fetches them, Node reads them with `fileURLToPath`.
+ * on, as URLs next to this module. No `node:` import: Node reads them with `fileURLToPath`; a bundler that
+ * understands `new URL('…', import.meta.url)` (webpack 5, Vite) ships them as assets for a browser to fetch;
+ * elsewhere, serve the `kvtiny-7m` folder and fetch from there.
  */
 
 /** The model's name, as in its MODEL_CARD and its `retrieval-heads.json`. */
