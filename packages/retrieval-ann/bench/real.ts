@@ -6,9 +6,10 @@ import { runRetrievalBench } from './run-retrieval-bench.js'
 
 /**
  * The benchmark on keys and queries of the embedded model. Two sources:
- * - `tsx bench/real.ts` captures them with `captureHeads` from @kv/runtime (needs `"@kv/runtime":
- *   "workspace:*"` among this package's devDependencies; imported by a computed name, so that the
- *   runtime, which depends on this package, is not a build-time cycle);
+ * - `tsx bench/real.ts` loads the embedded model with `loadModel` from @kv/runtime/node and captures them
+ *   with `captureHeads` from @kv/eval (needs `"@kv/runtime"` and `"@kv/eval": "workspace:*"` among this
+ *   package's devDependencies; imported by computed names, so that those packages, which depend on this
+ *   one, are not a build-time cycle);
  * - `tsx bench/real.ts <dir>` reads a capture from disk: `<dir>/capture.json` = `{ "headDim": 64, "heads":
  *   [{ "layer": 4, "head": 0, "keys": "l4h0.keys.f32", "queries": "l4h0.queries.f32" }] }` and raw
  *   little-endian float32 files, keys `[tokens, headDim]` and the KV head's query heads `[tokens·group,
@@ -23,30 +24,38 @@ interface Head {
   readonly queries: Float32Array
 }
 
-interface RuntimeModule {
+interface RuntimeNodeModule {
   loadModel(): Promise<{ tokenizer: unknown }>
+}
+
+interface EvalModule {
   heldOutTokens(tokenizer: unknown): Promise<Int32Array>
   captureHeads(
     model: unknown,
     stream: Int32Array,
     options: { layers: number[] },
-  ): { headDim: number; tokens: number; keys: Float32Array[][]; queries: Float32Array[][] }
+  ): Promise<{ headDim: number; tokens: number; keys: Float32Array[][]; queries: Float32Array[][] }>
 }
 
-async function fromRuntime(layers: number[], tokens: number): Promise<{ headDim: number; heads: Head[] }> {
-  const name = '@kv/runtime'
-  let runtime: RuntimeModule
+async function importByName<T>(name: string): Promise<T> {
   try {
-    runtime = (await import(name)) as RuntimeModule
+    return (await import(name)) as T
   } catch (error) {
     throw new Error(
       `bench/real.ts: cannot import ${name} (${(error as Error).message}); add "${name}": "workspace:*" to ` +
         `this package's devDependencies, or pass a capture folder: tsx bench/real.ts <dir>`,
     )
   }
+}
+
+async function fromRuntime(layers: number[], tokens: number): Promise<{ headDim: number; heads: Head[] }> {
+  const runtime = await importByName<RuntimeNodeModule>('@kv/runtime/node')
+  const harness = await importByName<EvalModule>('@kv/eval')
   const model = await runtime.loadModel()
-  const stream = await runtime.heldOutTokens(model.tokenizer)
-  const cap = runtime.captureHeads(model, stream.subarray(0, Math.min(tokens, stream.length)), { layers })
+  const stream = await harness.heldOutTokens(model.tokenizer)
+  const cap = await harness.captureHeads(model, stream.subarray(0, Math.min(tokens, stream.length)), {
+    layers,
+  })
   const d = cap.headDim
   const heads: Head[] = []
   layers.forEach((layer, at) => {

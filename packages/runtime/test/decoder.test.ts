@@ -1,23 +1,20 @@
 import { describe, expect, it } from 'vitest'
-import { float32Codec, heldOutTokens, keepAll, windowedPerplexity } from '../src/index.js'
+import { float32Codec, keepAll } from '../src/index.js'
 import { embeddedModel, maxAbsDiff } from './support.js'
 
 describe('the CPU decoder on the embedded model', () => {
-  it('loads offline with its tokenizer and reproduces the held-out stream of the MODEL_CARD', async () => {
+  it('loads offline with its tokenizer', async () => {
     const model = await embeddedModel()
     expect(model.config.numLayers).toBe(8)
     expect(model.config.numKVHeads).toBe(2)
-    const stream = await heldOutTokens(model.tokenizer)
-    expect(stream.length).toBe(155_448)
-    expect([...stream].filter((t) => t === 0).length).toBe(26)
-    expect(model.tokenizer.decode(model.tokenizer.encode('Fellow citizens'))).toBe('Fellow citizens')
+    expect(model.tokenizer!.decode(model.tokenizer!.encode('Fellow citizens'))).toBe('Fellow citizens')
   })
 
   it('decodes token by token to the same logits as the batched prefill', async () => {
     const model = await embeddedModel()
     const tokens = [
       0,
-      ...model.tokenizer.encode('We the People of the United States, in Order to form a more perfect Union'),
+      ...model.tokenizer!.encode('We the People of the United States, in Order to form a more perfect Union'),
     ]
     const batched = await model.prefill(tokens, model.createCache())
     const cache = model.createCache()
@@ -32,7 +29,7 @@ describe('the CPU decoder on the embedded model', () => {
     const model = await embeddedModel()
     const tokens = [
       0,
-      ...model.tokenizer.encode(
+      ...model.tokenizer!.encode(
         'Call me Ishmael. Some years ago, never mind how long precisely, having little or no money',
       ),
     ]
@@ -50,16 +47,6 @@ describe('the CPU decoder on the embedded model', () => {
     expect(plumbed.head(0, 0).blockCount).toBeGreaterThan(0)
   })
 
-  it('scores the first held-out window as the reference implementation does', async () => {
-    const model = await embeddedModel()
-    const stream = await heldOutTokens(model.tokenizer)
-    const result = await windowedPerplexity(model, stream, { maxWindows: 1 })
-    // The first window alone (2,048 tokens of the 2011 address); all 75 windows give 45.22 (MODEL_CARD).
-    expect(result.tokens).toBe(2048)
-    expect(result.perplexity).toBeGreaterThan(35.8 * 0.995)
-    expect(result.perplexity).toBeLessThan(35.8 * 1.005)
-  }, 120_000)
-
   it('refuses tokens outside the vocabulary', async () => {
     const model = await embeddedModel()
     const cache = model.createCache()
@@ -72,8 +59,8 @@ describe('the CPU decoder on the embedded model', () => {
 
   it('continues a conversation: turn 2 into a cache holding turn 1 gives the logits of one prefill of both', async () => {
     const model = await embeddedModel()
-    const turn1 = [0, ...model.tokenizer.encode('Fellow citizens, we meet tonight')]
-    const turn2 = model.tokenizer.encode(' to speak of the state of the Union.')
+    const turn1 = [0, ...model.tokenizer!.encode('Fellow citizens, we meet tonight')]
+    const turn2 = model.tokenizer!.encode(' to speak of the state of the Union.')
     const vocab = model.config.vocabSize
     const whole = await model.prefill([...turn1, ...turn2], model.createCache())
     const conversation = model.createCache()
@@ -90,11 +77,11 @@ describe('the CPU decoder on the embedded model', () => {
     for await (const piece of model.generate('Fellow citizens,', { cache, maxTokens: 6, stopAtEos: false }))
       first += piece
     const held = cache.length
-    expect(held).toBe(1 + model.tokenizer.encode('Fellow citizens,').length + 6)
+    expect(held).toBe(1 + model.tokenizer!.encode('Fellow citizens,').length + 6)
     let second = ''
     for await (const piece of model.generate(' And now,', { cache, maxTokens: 6, stopAtEos: false }))
       second += piece
-    expect(cache.length).toBe(held + model.tokenizer.encode(' And now,').length + 6)
+    expect(cache.length).toBe(held + model.tokenizer!.encode(' And now,').length + 6)
     expect(first.length + second.length).toBeGreaterThan(4)
   })
 

@@ -3,8 +3,10 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { f32ArrayToBf16, f32ArrayToF16 } from '@kv/tensor'
 import { describe, expect, it } from 'vitest'
-import { parseLlamaConfig, parseSafetensors, readCheckpointTensors } from '../src/index.js'
+import { modelFromBytes, parseLlamaConfig, parseSafetensors } from '../src/index.js'
 import { llamaWeights } from '../src/model/weights.js'
+import { embeddedModelPath } from '../src/node/embedded-model.js'
+import { readCheckpointTensors } from '../src/node/index.js'
 
 const baseConfig = {
   architectures: ['LlamaForCausalLM'],
@@ -117,6 +119,40 @@ describe('safetensors', () => {
     expect(tensors.get('y')!.data[0]).toBe(3)
   })
 
+  it('modelFromBytes takes a sharded checkpoint as its shards, in any order', () => {
+    const shapes: Record<string, number[]> = {
+      'model.embed_tokens.weight': [10, 8],
+      'model.norm.weight': [8],
+      'model.layers.0.input_layernorm.weight': [8],
+      'model.layers.0.post_attention_layernorm.weight': [8],
+      'model.layers.0.self_attn.q_proj.weight': [8, 8],
+      'model.layers.0.self_attn.k_proj.weight': [4, 8],
+      'model.layers.0.self_attn.v_proj.weight': [4, 8],
+      'model.layers.0.self_attn.o_proj.weight': [8, 8],
+      'model.layers.0.mlp.gate_proj.weight': [16, 8],
+      'model.layers.0.mlp.up_proj.weight': [16, 8],
+      'model.layers.0.mlp.down_proj.weight': [8, 16],
+    }
+    const tensors = Object.entries(shapes).map(([name, shape], t) => {
+      const size = shape.reduce((a, b) => a * b, 1)
+      return [
+        name,
+        { shape, data: Float32Array.from({ length: size }, (_, i) => Math.sin(t * 7 + i)) },
+      ] as const
+    })
+    const whole = safetensors(Object.fromEntries(tensors), 'F32')
+    const first = safetensors(Object.fromEntries(tensors.slice(0, 5)), 'F32')
+    const second = safetensors(Object.fromEntries(tensors.slice(5)), 'F32')
+    const logits = (safetensorsBytes: Uint8Array | Uint8Array[]) => {
+      const model = modelFromBytes({ config: baseConfig, safetensors: safetensorsBytes })
+      return model.prefill([1, 2, 3], model.createCache())
+    }
+    expect(logits([second, first])).toEqual(logits(whole))
+    expect(() => modelFromBytes({ config: baseConfig, safetensors: [first] })).toThrow(
+      'missing tensor "model.layers.0.self_attn.k_proj.weight"',
+    )
+  })
+
   it('names a missing or mis-shaped tensor of the model', () => {
     const config = parseLlamaConfig(baseConfig)
     expect(() => llamaWeights(new Map(), config)).toThrow(
@@ -126,5 +162,22 @@ describe('safetensors', () => {
       ['model.layers.0.input_layernorm.weight', { shape: [7], data: new Float32Array(7) }],
     ])
     expect(() => llamaWeights(tensors, config)).toThrow('has shape [7], expected [8]')
+  })
+})
+
+describe('the embedded model', () => {
+  it('comes from @kv/model-kvtiny', async () => {
+    expect(await embeddedModelPath()).toMatch(/model-kvtiny\/kvtiny-7m$/)
+  })
+
+  it('without @kv/model-kvtiny installed, says how to install it', async () => {
+    const missing = Object.assign(new Error("Cannot find package '@kv/model-kvtiny' imported from x.js"), {
+      code: 'ERR_MODULE_NOT_FOUND',
+    })
+    await expect(embeddedModelPath(() => Promise.reject(missing))).rejects.toThrow(
+      'needs the package @kv/model-kvtiny, which is not installed: npm install @kv/model-kvtiny',
+    )
+    const broken = new SyntaxError('Unexpected token')
+    await expect(embeddedModelPath(() => Promise.reject(broken))).rejects.toBe(broken)
   })
 })

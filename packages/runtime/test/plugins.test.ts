@@ -4,12 +4,10 @@ import { minicache } from '@kv/merge-minicache'
 import { uniform } from '@kv/quant-gear'
 import { retrievalAttention } from '@kv/retrieval-ann'
 import { describe, expect, it } from 'vitest'
-import { heldOutTokens } from '../src/index.js'
-import { embeddedModel, maxAbsDiff } from './support.js'
+import { embeddedModel, heldOutStart, maxAbsDiff } from './support.js'
 
 async function heldOut(count: number, offset = 0): Promise<Int32Array> {
-  const model = await embeddedModel()
-  const stream = await heldOutTokens(model.tokenizer)
+  const stream = heldOutStart()
   const input = new Int32Array(count)
   input.set(stream.subarray(offset, offset + count - 1), 1)
   return input

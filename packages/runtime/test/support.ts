@@ -1,4 +1,6 @@
-import { loadModel, type Model } from '../src/index.js'
+import { readFileSync } from 'node:fs'
+import type { Model } from '../src/index.js'
+import { loadModel } from '../src/node/index.js'
 
 let shared: Promise<Model> | undefined
 
@@ -6,6 +8,18 @@ let shared: Promise<Model> | undefined
 export function embeddedModel(): Promise<Model> {
   shared ??= loadModel()
   return shared
+}
+
+/**
+ * The start of the held-out token stream of the embedded model (`heldOutTokens` of @kv/eval, which holds
+ * the text; @kv/eval's tests check this copy against it), so that the runtime's tests decode real
+ * held-out text without depending on the evaluation package.
+ */
+export function heldOutStart(): Int32Array {
+  const fixture = JSON.parse(
+    readFileSync(new URL('./fixtures/heldout-tokens.json', import.meta.url), 'utf8'),
+  ) as { tokens: number[] }
+  return Int32Array.from(fixture.tokens)
 }
 
 /** The largest absolute difference of two arrays. */

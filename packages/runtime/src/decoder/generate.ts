@@ -1,5 +1,6 @@
 import type { KVCache } from '@kv/cache'
 import { Rng, softmax, topK } from '@kv/tensor'
+import { requireTokenizer } from '../model/require-tokenizer.js'
 import type { Model } from './model.js'
 
 export interface GenerateOptions {
@@ -55,7 +56,8 @@ export async function* generate(
   }
   const temperature = options.temperature ?? 0
   const rng = new Rng(options.seed ?? 0)
-  const encoded = model.tokenizer.encode(prompt)
+  const tokenizer = requireTokenizer(model, 'generate')
+  const encoded = tokenizer.encode(prompt)
   const prompted = cache.length === 0 ? [model.config.bosTokenId, ...encoded] : encoded
   if (prompted.length === 0) throw new RangeError('generate: the prompt is empty')
   let logits = await model.prefill(prompted, cache, { lastOnly: true })
@@ -66,7 +68,7 @@ export async function* generate(
     if (token === model.config.eosTokenId && options.stopAtEos !== false) break
     generated.push(token)
     options.onToken?.(token)
-    const text = model.tokenizer.decode(generated)
+    const text = tokenizer.decode(generated)
     if (!text.endsWith('\uFFFD') && text.length > emitted.length) {
       yield text.slice(emitted.length)
       emitted = text

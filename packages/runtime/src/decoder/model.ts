@@ -1,6 +1,7 @@
 import { type CacheOptions, KVCache } from '@kv/cache'
 import { type PreparedMatrix, prepareMatrix, ropeInvFreq } from '@kv/tensor'
 import type { LlamaConfig } from '../model/config.js'
+import { requireTokenizer } from '../model/require-tokenizer.js'
 import type { TextTokenizer } from '../model/tokenizer.js'
 import type { LlamaWeights } from '../model/weights.js'
 import { decodeStep } from './decode-step.js'
@@ -26,19 +27,25 @@ export interface LayerProjections {
 export class Model {
   readonly config: LlamaConfig
   readonly weights: LlamaWeights
-  readonly tokenizer: TextTokenizer
-  /** The checkpoint folder. */
-  readonly path: string
+  /** Absent for a checkpoint without `tokenizer.json`: text methods then throw `MissingTokenizerError`. */
+  readonly tokenizer: TextTokenizer | undefined
+  /** Where the model came from, for messages and reports: a name, or the folder it was read from. */
+  readonly source: string | undefined
   readonly invFreq: Float32Array
   /** The projections of every layer, prepared for fast products (WebAssembly SIMD when present). */
   readonly projections: readonly LayerProjections[]
   readonly lmHead: PreparedMatrix
 
-  constructor(config: LlamaConfig, weights: LlamaWeights, tokenizer: TextTokenizer, path: string) {
+  constructor(
+    config: LlamaConfig,
+    weights: LlamaWeights,
+    tokenizer: TextTokenizer | undefined,
+    source?: string,
+  ) {
     this.config = config
     this.weights = weights
     this.tokenizer = tokenizer
-    this.path = path
+    this.source = source
     this.invFreq = ropeInvFreq(config.headDim, config.ropeTheta)
     const { hiddenSize: h, intermediateSize: m, numHeads, numKVHeads, headDim, vocabSize } = config
     this.projections = weights.layers.map((w) => ({
@@ -141,8 +148,9 @@ export class Model {
     return decodeStep(this, token, cache)
   }
 
-  /** Streams generated text; see `GenerateOptions`. */
+  /** Streams generated text; see `GenerateOptions`. Needs a tokenizer (`MissingTokenizerError`). */
   generate(prompt: string, options: GenerateOptions): AsyncGenerator<string> {
+    requireTokenizer(this, 'generate')
     return generate(this, prompt, options)
   }
 }

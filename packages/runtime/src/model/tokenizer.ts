@@ -1,5 +1,3 @@
-import { readFile } from 'node:fs/promises'
-import { join } from 'node:path'
 import { Tokenizer } from '@huggingface/tokenizers'
 
 /** A byte-level BPE tokenizer read from `tokenizer.json` (+ `tokenizer_config.json`), fully offline. */
@@ -10,25 +8,19 @@ export interface TextTokenizer {
   decode(ids: ArrayLike<number>): string
 }
 
-/** Loads the Hugging Face `tokenizers` format with `@huggingface/tokenizers` (pure JS, no network). */
-export async function loadTokenizer(folder: string): Promise<TextTokenizer> {
-  const path = join(folder, 'tokenizer.json')
-  let json: unknown
-  try {
-    json = JSON.parse(await readFile(path, 'utf8'))
-  } catch (error) {
-    throw new Error(`cannot read tokenizer ${path}: ${(error as Error).message}`)
-  }
-  let config: unknown = {}
-  try {
-    config = JSON.parse(await readFile(join(folder, 'tokenizer_config.json'), 'utf8'))
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
-  }
-  const model = (json as { model?: { type?: string; vocab?: Record<string, number> } }).model
+/**
+ * A tokenizer from the parsed Hugging Face `tokenizers` format, through `@huggingface/tokenizers` (pure
+ * JS, no network, no file system). `where` names the source in errors.
+ */
+export function createTokenizer(
+  json: unknown,
+  config: unknown = {},
+  where = 'tokenizer.json',
+): TextTokenizer {
+  const model = (json as { model?: { type?: string } } | null)?.model
   if (model?.type !== 'BPE')
-    throw new TypeError(`${path}: model.type "${model?.type}" is not supported (only BPE)`)
-  const tokenizer = new Tokenizer(json as object, config as object)
+    throw new TypeError(`${where}: model.type "${model?.type}" is not supported (only BPE)`)
+  const tokenizer = new Tokenizer(json as object, (config ?? {}) as object)
   const vocabSize = tokenizer.get_vocab(true).size
   return {
     vocabSize,

@@ -1,0 +1,85 @@
+#!/usr/bin/env node
+import { type AnyMethodSpec, describeParam, type MethodRegistry, type ParamSpec } from '@kv/cache'
+import { loadMethodModules, methodRegistry } from '../methods/installed.js'
+import { BENCH_HELP, benchCommand } from './commands/bench.js'
+import { DEMO_HELP, demoCommand } from './commands/demo.js'
+import { EVAL_HELP, evalCommand } from './commands/eval.js'
+import { GENERATE_HELP, generateCommand } from './commands/generate.js'
+import { HEADS_HELP, headsCommand } from './commands/heads.js'
+import { INSPECT_HELP, inspectCommand } from './commands/inspect.js'
+import { PERPLEXITY_HELP, perplexityCommand } from './commands/perplexity.js'
+import { SIMILARITY_HELP, similarityCommand } from './commands/similarity.js'
+
+type Command = (argv: string[], registry: MethodRegistry) => Promise<void>
+
+const COMMANDS: Record<string, { help: string; run: Command }> = {
+  demo: { help: DEMO_HELP, run: demoCommand },
+  generate: { help: GENERATE_HELP, run: generateCommand },
+  eval: { help: EVAL_HELP, run: evalCommand },
+  bench: { help: BENCH_HELP, run: benchCommand },
+  inspect: { help: INSPECT_HELP, run: inspectCommand },
+  perplexity: { help: PERPLEXITY_HELP, run: perplexityCommand },
+  heads: { help: HEADS_HELP, run: headsCommand },
+  similarity: { help: SIMILARITY_HELP, run: similarityCommand },
+}
+
+function describeMethod(method: AnyMethodSpec): string {
+  const params = Object.entries(method.params as Record<string, ParamSpec>).map(
+    ([name, param]) => `${' '.repeat(14)}${describeParam(name, param)}`,
+  )
+  const from = method.package ? ` (${method.package})` : ''
+  return [`  ${method.name.padEnd(11)} ${method.summary}${from}`, ...params].join('\n')
+}
+
+function usage(registry: MethodRegistry): string {
+  return [
+    'kv — KV-cache compression on a real model',
+    '',
+    ...Object.values(COMMANDS).map((c) => c.help),
+    '',
+    'Every command takes --methods FILE.js (repeatable): a module exporting `methods`, method specs of your own.',
+    '',
+    'Pipeline specs join methods with "+", e.g. streaming:sinks=4,window=508+gear:bits=4. Methods and parameters:',
+    ...registry.list().map(describeMethod),
+    '',
+  ].join('\n')
+}
+
+/** Takes the `--methods FILE` options out of the arguments (they apply to every command). */
+function methodModules(argv: string[]): { rest: string[]; modules: string[] } {
+  const rest: string[] = []
+  const modules: string[] = []
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!
+    if (arg === '--methods') {
+      const file = argv[++i]
+      if (file === undefined) throw new RangeError('--methods needs a module path')
+      modules.push(file)
+    } else if (arg.startsWith('--methods=')) modules.push(arg.slice('--methods='.length))
+    else rest.push(arg)
+  }
+  return { rest, modules }
+}
+
+async function main(argv: string[]): Promise<void> {
+  const { rest: args, modules } = methodModules(argv)
+  const registry = methodRegistry(await loadMethodModules(modules))
+  const [name, ...rest] = args
+  if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
+    process.stdout.write(usage(registry))
+    return
+  }
+  const command = COMMANDS[name]
+  if (!command)
+    throw new RangeError(`unknown command "${name}"; commands: ${Object.keys(COMMANDS).join(', ')}`)
+  if (rest.includes('--help')) {
+    process.stdout.write(`${command.help}\n`)
+    return
+  }
+  await command.run(rest, registry)
+}
+
+main(process.argv.slice(2)).catch((error: unknown) => {
+  process.stderr.write(`kv: ${error instanceof Error ? error.message : String(error)}\n`)
+  process.exitCode = 1
+})

@@ -1,0 +1,11 @@
+import { defineConfig } from 'tsup'
+
+export default defineConfig({
+  entry: { index: 'src/index.ts' },
+  format: ['esm'],
+  // The workspace tsconfig is a composite project for `tsc -b`; declarations are bundled on their own here.
+  dts: { compilerOptions: { composite: false, incremental: false } },
+  sourcemap: true,
+  clean: true,
+  target: 'es2022',
+})
