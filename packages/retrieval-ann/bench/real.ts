@@ -5,73 +5,19 @@ import type { RetrievalBenchInput } from './run-retrieval-bench.js'
 import { runRetrievalBench } from './run-retrieval-bench.js'
 
 /**
- * The benchmark on keys and queries of the embedded model. Two sources:
- * - `tsx bench/real.ts` loads the embedded model with `loadModel` from @kv/runtime/node and captures them
- *   with `captureHeads` from @kv/eval (needs `"@kv/runtime"` and `"@kv/eval": "workspace:*"` among this
- *   package's devDependencies; imported by computed names, so that those packages, which depend on this
- *   one, are not a build-time cycle);
- * - `tsx bench/real.ts <dir>` reads a capture from disk: `<dir>/capture.json` = `{ "headDim": 64, "heads":
- *   [{ "layer": 4, "head": 0, "keys": "l4h0.keys.f32", "queries": "l4h0.queries.f32" }] }` and raw
- *   little-endian float32 files, keys `[tokens, headDim]` and the KV head's query heads `[tokens·group,
- *   headDim]` (token-major), both after RoPE.
+ * The benchmark on keys and queries of the embedded model, from a capture on disk (this package depends
+ * on no runtime): `pnpm kv capture --out DIR` (@kv/eval) writes `DIR/capture.json` = `{ "headDim": 64,
+ * "heads": [{ "layer": 4, "head": 0, "keys": "l4h0.keys.f32", "queries": "l4h0.queries.f32" }] }` and raw
+ * little-endian float32 files, keys `[tokens, headDim]` and the KV head's query heads `[tokens·group,
+ * headDim]` (token-major), both after RoPE; then `tsx bench/real.ts DIR`.
  * The queries of the first half of the tokens (`SAMPLE_SHARE`) build the index, as a prompt's would; every
- * 10th query row of the rest is measured. Env: TOKENS, LAYERS=1,4,7, CELLS, PER_QUERY, NO_HNSW.
+ * 10th query row of the rest is measured. Env: CELLS, PER_QUERY, NO_HNSW.
  */
 interface Head {
   readonly name: string
   readonly keys: Float32Array
   /** `[tokens·group, headDim]`, token-major. */
   readonly queries: Float32Array
-}
-
-interface RuntimeNodeModule {
-  loadModel(): Promise<{ tokenizer: unknown }>
-}
-
-interface EvalModule {
-  heldOutTokens(tokenizer: unknown): Promise<Int32Array>
-  captureHeads(
-    model: unknown,
-    stream: Int32Array,
-    options: { layers: number[] },
-  ): Promise<{ headDim: number; tokens: number; keys: Float32Array[][]; queries: Float32Array[][] }>
-}
-
-async function importByName<T>(name: string): Promise<T> {
-  try {
-    return (await import(name)) as T
-  } catch (error) {
-    throw new Error(
-      `bench/real.ts: cannot import ${name} (${(error as Error).message}); add "${name}": "workspace:*" to ` +
-        `this package's devDependencies, or pass a capture folder: tsx bench/real.ts <dir>`,
-    )
-  }
-}
-
-async function fromRuntime(layers: number[], tokens: number): Promise<{ headDim: number; heads: Head[] }> {
-  const runtime = await importByName<RuntimeNodeModule>('@kv/runtime/node')
-  const harness = await importByName<EvalModule>('@kv/eval')
-  const model = await runtime.loadModel()
-  const stream = await harness.heldOutTokens(model.tokenizer)
-  const cap = await harness.captureHeads(model, stream.subarray(0, Math.min(tokens, stream.length)), {
-    layers,
-  })
-  const d = cap.headDim
-  const heads: Head[] = []
-  layers.forEach((layer, at) => {
-    const kvHeads = cap.keys[at]!
-    const group = cap.queries[at]!.length / kvHeads.length
-    kvHeads.forEach((keys, h) => {
-      const queries = new Float32Array(cap.tokens * group * d)
-      for (let t = 0; t < cap.tokens; t++) {
-        for (let g = 0; g < group; g++) {
-          queries.set(cap.queries[at]![h * group + g]!.subarray(t * d, t * d + d), (t * group + g) * d)
-        }
-      }
-      heads.push({ name: `layer ${layer}, KV head ${h}`, keys, queries })
-    })
-  })
-  return { headDim: d, heads }
 }
 
 function fromDisk(dir: string): { headDim: number; heads: Head[] } {
@@ -94,11 +40,10 @@ function fromDisk(dir: string): { headDim: number; heads: Head[] } {
 }
 
 const env = process.env
-const layers = (env.LAYERS ?? '1,4,7').split(',').map(Number)
-const source =
-  process.argv[2] === undefined
-    ? await fromRuntime(layers, Number(env.TOKENS ?? 12282))
-    : fromDisk(process.argv[2])
+if (process.argv[2] === undefined) {
+  throw new Error('bench/real.ts: give a capture folder (pnpm kv capture --out DIR, from @kv/eval)')
+}
+const source = fromDisk(process.argv[2])
 const d = source.headDim
 const sampleShare = Number(env.SAMPLE_SHARE ?? 0.5)
 // Every SAMPLE_STRIDE-th query of the first part builds the index; every MEASURE_STRIDE-th of the rest is

@@ -34,5 +34,3 @@ export { MissingTokenizerError, requireTokenizer } from './model/require-tokeniz
 export type { LoadedTensor } from './model/safetensors.js'
 export { parseSafetensors } from './model/safetensors.js'
 export type { TextTokenizer } from './model/tokenizer.js'
-export type { AcceleratorShape, WebGpuAcceleratorOptions } from './webgpu/accelerator.js'
-export { WebGpuAccelerator, webgpuAccelerator } from './webgpu/accelerator.js'

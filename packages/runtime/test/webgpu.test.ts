@@ -1,7 +1,8 @@
 import { type CacheKind, type KvGpuContext, KvGpuUnavailableError, requestDevice } from '@kv/kernels-webgpu'
 import { uniform } from '@kv/quant-gear'
 import { afterAll, describe, expect, test } from 'vitest'
-import { type KVCache, type Model, type WebGpuAccelerator, webgpuAccelerator } from '../src/index.js'
+import type { KVCache, Model } from '../src/index.js'
+import { type WebGpuAccelerator, webgpuAccelerator } from '../src/webgpu/index.js'
 import { embeddedModel, heldOutStart, maxAbsDiff } from './support.js'
 
 /** Logits with GPU attention over a float16 cache against CPU attention over float32 (max abs). */

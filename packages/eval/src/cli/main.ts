@@ -2,6 +2,7 @@
 import { type AnyMethodSpec, describeParam, type MethodRegistry, type ParamSpec } from '@kv/cache'
 import { loadMethodModules, methodRegistry } from '../methods/installed.js'
 import { BENCH_HELP, benchCommand } from './commands/bench.js'
+import { CAPTURE_HELP, captureCommand } from './commands/capture.js'
 import { DEMO_HELP, demoCommand } from './commands/demo.js'
 import { EVAL_HELP, evalCommand } from './commands/eval.js'
 import { GENERATE_HELP, generateCommand } from './commands/generate.js'
@@ -21,6 +22,7 @@ const COMMANDS: Record<string, { help: string; run: Command }> = {
   perplexity: { help: PERPLEXITY_HELP, run: perplexityCommand },
   heads: { help: HEADS_HELP, run: headsCommand },
   similarity: { help: SIMILARITY_HELP, run: similarityCommand },
+  capture: { help: CAPTURE_HELP, run: captureCommand },
 }
 
 function describeMethod(method: AnyMethodSpec): string {

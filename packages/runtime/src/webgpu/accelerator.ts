@@ -180,23 +180,8 @@ export class WebGpuAccelerator implements AttentionAccelerator {
   }
 }
 
-/**
- * Creates WebGPU decode attention for a model's cache: pass it as `accelerator` to `model.createCache`
- * and decode with `model.step` as usual. The prompt still runs on the CPU (its keys and values are forwarded);
- * each decode step's attention runs on the device over float16 or 4/2-bit pages. Without a WebGPU
- * adapter it throws `KvGpuUnavailableError`: catch it and use the plain CPU cache.
- *
- * @example
- * let cache
- * try {
- *   cache = model.createCache({ accelerator: await webgpuAccelerator(model.config, { kind: 'q4' }) })
- * } catch (error) {
- *   if (!(error instanceof KvGpuUnavailableError)) throw error
- *   cache = model.createCache({})
- * }
- * const logits = await model.step(token, cache)
- */
-export async function webgpuAccelerator(
+/** `webgpuAccelerator` once `@kv/kernels-webgpu` is loaded (see `./index.ts`). */
+export async function createWebGpuAccelerator(
   shape: AcceleratorShape,
   options: WebGpuAcceleratorOptions = {},
 ): Promise<WebGpuAccelerator> {
