@@ -23,11 +23,16 @@ const tarballs = ['tensor', 'cache', 'runtime'].map((name) => {
   return out.trim().split('\n').pop()
 })
 writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }))
-execFileSync('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', ...tarballs], { cwd: app, stdio: 'inherit' })
+execFileSync('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', ...tarballs], {
+  cwd: app,
+  stdio: 'inherit',
+})
 
 const installed = readdirSync(join(app, 'node_modules/@kv')).sort()
 if (installed.join(',') !== 'cache,runtime,tensor') {
-  throw new Error(`expected only @kv/cache, @kv/runtime and @kv/tensor installed, got ${installed.join(', ')}`)
+  throw new Error(
+    `expected only @kv/cache, @kv/runtime and @kv/tensor installed, got ${installed.join(', ')}`,
+  )
 }
 
 const check = `
