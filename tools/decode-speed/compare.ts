@@ -57,7 +57,9 @@ function oldContext() {
 }
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!
-for (const spec of (process.env.SPECS ?? 'full;kivi:bits=4;streaming:sinks=4,window=508+kivi:bits=4').split(';')) {
+for (const spec of (process.env.SPECS ?? 'full;kivi:bits=4;streaming:sinks=4,window=508+kivi:bits=4').split(
+  ';',
+)) {
   const speeds: Record<string, number[]> = { before: [], after: [] }
   for (let round = 0; round < rounds; round++) {
     for (const runner of round % 2 === 0 ? runners : [...runners].reverse()) {

@@ -82,7 +82,7 @@ export function attendHead(request: AttendRequest): void {
   const reassigned = request.attentionPositions !== undefined
   const effective = scratch.positions
   const queryPosition = reassigned
-    ? request.attentionPositions!(positions.subarray(0, count), count, effective)
+    ? request.attentionPositions!(positions, count, effective)
     : request.position
   const scores = scratch.scores
   const rotated = scratch.rotated

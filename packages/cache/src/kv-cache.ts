@@ -91,6 +91,8 @@ export class KVCache {
   #accelerator: AttentionAccelerator | undefined
   #acceleratorLost: string | undefined
   #rotated: Float32Array | undefined
+  /** The policy's position hook, bound once. */
+  readonly #attentionPositions: AttendRequest['attentionPositions']
 
   constructor(shape: CacheShape, options: CacheOptions = {}) {
     validateComposition(shape, options)
@@ -119,6 +121,8 @@ export class KVCache {
       this.#stores.push(heads)
     }
     this.#accelerator = options.accelerator
+    const policy = options.policy
+    this.#attentionPositions = policy?.attentionPositions?.bind(policy)
   }
 
   get shape(): CacheShape {
@@ -278,7 +282,7 @@ export class KVCache {
         group,
         invFreq: this.#invFreq,
         position,
-        attentionPositions: policy?.attentionPositions?.bind(policy),
+        attentionPositions: this.#attentionPositions,
         adjustLogits: policy?.adjustLogits
           ? (logits, offset, count) => policy.adjustLogits!(layer, head, mass, count, logits, offset)
           : undefined,
