@@ -9,6 +9,10 @@ export async function testContext(): Promise<KvGpuContext | undefined> {
     return await requestDevice()
   } catch (error) {
     if (error instanceof KvGpuUnavailableError) {
+      // CI sets KV_REQUIRE_GPU=1 (it installs a software adapter), so GPU suites can never skip silently there.
+      if (process.env.KV_REQUIRE_GPU === '1') {
+        throw new Error(`KV_REQUIRE_GPU=1 but no WebGPU adapter: ${error.message}`, { cause: error })
+      }
       console.warn(`kernels-webgpu: GPU tests skipped, no WebGPU adapter: ${error.message}`)
       return undefined
     }

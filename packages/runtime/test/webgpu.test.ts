@@ -24,6 +24,9 @@ async function testDevice(): Promise<KvGpuContext | undefined> {
     return await requestDevice()
   } catch (error) {
     if (!(error instanceof KvGpuUnavailableError)) throw error
+    if (process.env.KV_REQUIRE_GPU === '1') {
+      throw new Error(`KV_REQUIRE_GPU=1 but no WebGPU adapter: ${error.message}`, { cause: error })
+    }
     console.warn(`runtime webgpu: GPU tests skipped, no WebGPU adapter: ${error.message}`)
     return undefined
   }
