@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { existsSync, readFileSync } from 'node:fs'
 import { type AnyMethodSpec, describeParam, type MethodRegistry, type ParamSpec } from '@kv/cache'
 import { loadMethodModules, methodRegistry } from '../methods/installed.js'
 import { BENCH_HELP, benchCommand } from './commands/bench.js'
@@ -63,10 +64,25 @@ function methodModules(argv: string[]): { rest: string[]; modules: string[] } {
   return { rest, modules }
 }
 
+/** This package's version, from its package.json (next to `src/` and to `dist/`). */
+function version(): string {
+  for (const relative of ['../../package.json', '../package.json']) {
+    const url = new URL(relative, import.meta.url)
+    if (!existsSync(url)) continue
+    const manifest = JSON.parse(readFileSync(url, 'utf8')) as { name?: string; version?: string }
+    if (manifest.name === '@kv/eval') return `${manifest.name} ${manifest.version}`
+  }
+  return '@kv/eval (version unknown)'
+}
+
 async function main(argv: string[]): Promise<void> {
   const { rest: args, modules } = methodModules(argv)
   const registry = methodRegistry(await loadMethodModules(modules))
   const [name, ...rest] = args
+  if (name === '--version' || name === '-v' || name === 'version') {
+    process.stdout.write(`${version()}\n`)
+    return
+  }
   if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
     process.stdout.write(usage(registry))
     return
