@@ -2,6 +2,7 @@ import type { KVCache } from '@kv/cache'
 import { Rng, softmax, topK } from '@kv/tensor'
 import { requireTokenizer } from '../model/require-tokenizer.js'
 import type { Model } from './model.js'
+import { TextStream } from './text-stream.js'
 
 export interface GenerateOptions {
   /**
@@ -61,18 +62,14 @@ export async function* generate(
   const prompted = cache.length === 0 ? [model.config.bosTokenId, ...encoded] : encoded
   if (prompted.length === 0) throw new RangeError('generate: the prompt is empty')
   let logits = await model.prefill(prompted, cache, { lastOnly: true })
-  const generated: number[] = []
-  let emitted = ''
+  // Decoding only the newest tokens keeps generation linear in the tokens generated.
+  const text = new TextStream(tokenizer)
   for (let i = 0; i < maxTokens; i++) {
     const token = pickToken(logits, temperature, options.topK ?? 40, rng)
     if (token === model.config.eosTokenId && options.stopAtEos !== false) break
-    generated.push(token)
     options.onToken?.(token)
-    const text = tokenizer.decode(generated)
-    if (!text.endsWith('\uFFFD') && text.length > emitted.length) {
-      yield text.slice(emitted.length)
-      emitted = text
-    }
+    const piece = text.push(token)
+    if (piece !== '') yield piece
     logits = await model.step(token, cache)
   }
 }
