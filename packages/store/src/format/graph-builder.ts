@@ -1,0 +1,159 @@
+import type { ByteCursor } from './byte-cursor.js'
+import { DTYPES, RECORD, VALUE } from './constants.js'
+
+const KIND_BUFFER = 0
+const KIND_VALUE = 1
+
+/**
+ * Rebuilds the state from graph records as they arrive: every record defines the next node id and may
+ * only refer to nodes defined before it, so corrupt input can neither recurse nor form a cycle.
+ */
+export class GraphBuilder {
+  readonly nodes: unknown[] = []
+  private readonly kinds: number[] = []
+  /** The buffer whose bytes the next data sections carry. */
+  pending: { id: number; length: number; pieces: Uint8Array[]; received: number } | null = null
+  dataBytes = 0
+
+  constructor(private readonly maxDataBytes: number) {}
+
+  /** Reads every record of one graph section. */
+  readSection(cursor: ByteCursor): void {
+    while (cursor.remaining > 0) {
+      const record = cursor.u8('record')
+      if (record === RECORD.buffer) this.readBuffer(cursor)
+      else if (record === RECORD.view) this.readView(cursor)
+      else if (record === RECORD.array) this.readArray(cursor)
+      else if (record === RECORD.object) this.readObject(cursor)
+      else cursor.fail('record', `unknown record type ${record} for node ${this.nodes.length}`)
+    }
+  }
+
+  private define(value: unknown, kind: number): void {
+    this.nodes.push(value)
+    this.kinds.push(kind)
+  }
+
+  private readBuffer(cursor: ByteCursor): void {
+    const length = cursor.varint('buffer.length')
+    if (length > this.maxDataBytes - this.dataBytes)
+      cursor.fail('buffer.length', `${length} bytes would pass the limit of ${this.maxDataBytes} data bytes`)
+    if (cursor.remaining !== 0)
+      cursor.fail('buffer', 'a buffer record must end its section (its data sections follow)')
+    this.dataBytes += length
+    const id = this.nodes.length
+    this.define(undefined, KIND_BUFFER)
+    if (length === 0) this.nodes[id] = new ArrayBuffer(0)
+    else this.pending = { id, length, pieces: [], received: 0 }
+  }
+
+  /** Adds one data section to the pending buffer; finishes the buffer when its bytes are all there. */
+  addData(payload: Uint8Array, cursor: ByteCursor): void {
+    const pending = this.pending
+    if (pending === null) cursor.fail('data', 'a data section with no buffer record before it')
+    if (payload.length > pending.length - pending.received)
+      cursor.fail('length', `${payload.length} bytes overrun buffer ${pending.id} (${pending.length} bytes)`)
+    pending.pieces.push(payload.slice())
+    pending.received += payload.length
+    if (pending.received < pending.length) return
+    const only = pending.pieces.length === 1 ? (pending.pieces[0] as Uint8Array) : null
+    let bytes: Uint8Array
+    if (only !== null) bytes = only
+    else {
+      bytes = new Uint8Array(pending.length)
+      let at = 0
+      for (const piece of pending.pieces) {
+        bytes.set(piece, at)
+        at += piece.length
+      }
+    }
+    this.nodes[pending.id] = bytes.buffer
+    this.pending = null
+  }
+
+  private readView(cursor: ByteCursor): void {
+    const dtype = cursor.u8('view.dtype')
+    const Ctor = DTYPES[dtype]
+    if (Ctor === undefined) cursor.fail('view.dtype', `unknown typed array code ${dtype}`)
+    const bufferId = cursor.varint('view.buffer')
+    if (bufferId >= this.nodes.length || this.kinds[bufferId] !== KIND_BUFFER)
+      cursor.fail('view.buffer', `node ${bufferId} is not a buffer defined before view ${this.nodes.length}`)
+    const buffer = this.nodes[bufferId] as ArrayBuffer
+    const offset = cursor.varint('view.offset')
+    const length = cursor.varint('view.length')
+    const size = Ctor.BYTES_PER_ELEMENT
+    if (offset % size !== 0)
+      cursor.fail('view.offset', `${offset} is not a multiple of ${size} (${Ctor.name})`)
+    if (offset > buffer.byteLength || length > (buffer.byteLength - offset) / size)
+      cursor.fail('view.length', `${Ctor.name}(${length}) at ${offset} is past buffer ${bufferId}'s end`)
+    this.define(new Ctor(buffer, offset, length), KIND_VALUE)
+  }
+
+  private readValue(cursor: ByteCursor, field: string): unknown {
+    const tag = cursor.u8(field)
+    switch (tag) {
+      case VALUE.undefined:
+        return undefined
+      case VALUE.null:
+        return null
+      case VALUE.false:
+        return false
+      case VALUE.true:
+        return true
+      case VALUE.int32:
+        return cursor.int32(field)
+      case VALUE.float64:
+        return cursor.float64(field)
+      case VALUE.string:
+        return cursor.string(field)
+      case VALUE.ref: {
+        const id = cursor.varint(field)
+        if (id >= this.nodes.length || this.kinds[id] !== KIND_VALUE)
+          cursor.fail(field, `reference to node ${id}, which is not an array, object or view defined before`)
+        return this.nodes[id]
+      }
+      default:
+        return cursor.fail(field, `unknown value tag ${tag}`)
+    }
+  }
+
+  private readArray(cursor: ByteCursor): void {
+    const count = cursor.count('array.length', 1)
+    const array = new Array<unknown>(count)
+    for (let i = 0; i < count; i++) array[i] = this.readValue(cursor, 'array.item')
+    this.define(array, KIND_VALUE)
+  }
+
+  private readObject(cursor: ByteCursor): void {
+    const count = cursor.count('object.size', 2)
+    const object: Record<string, unknown> = {}
+    for (let i = 0; i < count; i++) {
+      const key = cursor.string('object.key')
+      if (Object.hasOwn(object, key)) cursor.fail('object.key', `duplicate key ${JSON.stringify(key)}`)
+      const value = this.readValue(cursor, 'object.value')
+      Object.defineProperty(object, key, { value, enumerable: true, writable: true, configurable: true })
+    }
+    this.define(object, KIND_VALUE)
+  }
+
+  /** The end section: node count, root value, data bytes and section count must match what was read. */
+  finish(cursor: ByteCursor, sectionsBefore: number): unknown {
+    if (this.pending !== null)
+      cursor.fail(
+        'data',
+        `buffer ${this.pending.id} got ${this.pending.received} of ${this.pending.length} bytes`,
+      )
+    const nodes = cursor.varint('nodes')
+    if (nodes !== this.nodes.length)
+      cursor.fail('nodes', `says ${nodes} nodes, the graph defined ${this.nodes.length}`)
+    const root = this.readValue(cursor, 'root')
+    const dataBytes = cursor.varint('dataBytes')
+    if (dataBytes !== this.dataBytes)
+      cursor.fail('dataBytes', `says ${dataBytes} data bytes, the buffers hold ${this.dataBytes}`)
+    const sections = cursor.varint('sections')
+    if (sections !== sectionsBefore)
+      cursor.fail('sections', `says ${sections} sections before it, the file had ${sectionsBefore}`)
+    if (cursor.remaining !== 0) cursor.fail('length', `${cursor.remaining} unread byte(s)`)
+    return root
+  }
+}
