@@ -18,3 +18,6 @@ export type { HeaderParam, StateHeader, StateHeaderInput } from './format/header
 export { identityHex, modelIdentity } from './format/identity.js'
 export type { ChunkSink } from './format/io.js'
 export { chunksOf, chunksOfBytes, concatChunks, writeChunks } from './format/io.js'
+export type { KVStore, PutOptions, StoreFault, StoreOptions } from './stores/kv-store.js'
+export type { MemoryStoreOptions } from './stores/memory-store.js'
+export { MemoryStore } from './stores/memory-store.js'
