@@ -1,6 +1,6 @@
 import { defineConfig } from 'tsup'
 
-const entry = { index: 'src/index.ts', node: 'src/node/index.ts' }
+const entry = { index: 'src/index.ts', node: 'src/node/index.ts', redis: 'src/redis/index.ts' }
 
 export default defineConfig({
   entry,

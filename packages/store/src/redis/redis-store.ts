@@ -1,0 +1,181 @@
+import { Redis, type RedisOptions } from 'ioredis'
+import type { ChunkSource } from '../format/chunk-reader.js'
+import {
+  type KVStore,
+  type PutOptions,
+  type StoreFault,
+  type StoreOptions,
+  ttlOf,
+  valueBytes,
+} from '../stores/kv-store.js'
+import { DELETE_SCRIPT, PUT_SCRIPT } from './scripts.js'
+
+/** Options of `RedisStore`. */
+export interface RedisStoreOptions extends StoreOptions {
+  /** Prefix of every key the store writes (default `kv:`): several stores can share one Redis. */
+  readonly prefix?: string
+  /** Milliseconds now, for the LRU order (default `Date.now`); TTLs are Redis's own clock. */
+  readonly now?: () => number
+  /** How long commands wait for the client's first connection (default 2 s); after it they fail fast. */
+  readonly connectWaitMs?: number
+}
+
+/**
+ * Client options that make a store fail fast instead of queueing while Redis is away: no offline queue,
+ * no retry of a command that was in flight when the connection dropped, a command timeout, and
+ * reconnection in the background (every 50–500 ms) so the store works again when Redis is back.
+ */
+export const FAIL_FAST_CLIENT: RedisOptions = {
+  enableOfflineQueue: false,
+  maxRetriesPerRequest: 0,
+  commandTimeout: 2_000,
+  connectTimeout: 2_000,
+  retryStrategy: (attempt) => Math.min(50 * attempt, 500),
+  lazyConnect: false,
+}
+
+interface StoreCommands {
+  kvPut(
+    entry: string,
+    lru: string,
+    size: string,
+    bytes: string,
+    ...args: (string | Buffer | number)[]
+  ): Promise<number>
+  kvDelete(entry: string, lru: string, size: string, bytes: string, key: string): Promise<number>
+}
+
+/**
+ * A store in Redis, shared by any number of worker processes or machines. Each entry is one Redis string
+ * (written with one atomic SET, with `PX` for a TTL); with `maxBytes`, a sorted-set index kept by Lua
+ * scripts evicts the least recently used entries. Every backend failure (Redis stopped, restarted,
+ * flushed, a timeout) is a miss or a `false` put, never an exception and never other bytes.
+ *
+ * @example
+ * import { RedisStore } from '@kv/store/redis'
+ * const store = RedisStore.connect('redis://127.0.0.1:6379', { maxBytes: 1 << 30, defaultTtlMs: 86_400_000 })
+ */
+export class RedisStore implements KVStore {
+  private readonly prefix: string
+  private readonly now: () => number
+  private readonly client: Redis & StoreCommands
+  /** Settles when the client first connects (or gives up): until then commands wait instead of failing. */
+  private readonly firstConnection: Promise<void>
+
+  constructor(
+    client: Redis,
+    private readonly options: RedisStoreOptions = {},
+  ) {
+    this.prefix = options.prefix ?? 'kv:'
+    this.now = options.now ?? Date.now
+    client.defineCommand('kvPut', { numberOfKeys: 4, lua: PUT_SCRIPT })
+    client.defineCommand('kvDelete', { numberOfKeys: 4, lua: DELETE_SCRIPT })
+    this.client = client as Redis & StoreCommands
+    this.firstConnection =
+      client.status === 'ready'
+        ? Promise.resolve()
+        : new Promise<void>((resolve) => {
+            const timer = setTimeout(done, options.connectWaitMs ?? 2_000)
+            function done() {
+              clearTimeout(timer)
+              client.off('ready', done)
+              resolve()
+            }
+            client.on('ready', done)
+          })
+  }
+
+  /** A store on a new client with `FAIL_FAST_CLIENT` options (the store closes it in `close`). */
+  static connect(url: string, options: RedisStoreOptions & { client?: RedisOptions } = {}): RedisStore {
+    const client = new Redis(url, { ...FAIL_FAST_CLIENT, ...options.client })
+    // Connection errors are reported per command (as faults); without a listener ioredis logs each retry.
+    client.on('error', () => undefined)
+    return new RedisStore(client, options)
+  }
+
+  private entryKey(key: string): string {
+    return `${this.prefix}e:${key}`
+  }
+
+  private indexKeys(key: string): [string, string, string, string] {
+    return [this.entryKey(key), `${this.prefix}lru`, `${this.prefix}size`, `${this.prefix}bytes`]
+  }
+
+  private fault(operation: StoreFault['operation'], key: string, error: unknown): void {
+    this.options.onFault?.({ operation, key, error })
+  }
+
+  async get(key: string): Promise<Uint8Array | undefined> {
+    await this.firstConnection
+    try {
+      const value = await this.client.getBuffer(this.entryKey(key))
+      if (value === null) return undefined
+      if (this.options.maxBytes !== undefined)
+        this.client
+          .zadd(`${this.prefix}lru`, 'XX', this.now(), key)
+          .catch((error) => this.fault('get', key, error))
+      return new Uint8Array(value.buffer, value.byteOffset, value.byteLength)
+    } catch (error) {
+      this.fault('get', key, error)
+      return undefined
+    }
+  }
+
+  async put(key: string, value: Uint8Array | ChunkSource, options?: PutOptions): Promise<boolean> {
+    const ttl = ttlOf(options, this.options)
+    const bytes = await valueBytes(value)
+    const budget = this.options.maxBytes ?? -1
+    if (budget >= 0 && bytes.length > budget) return false
+    const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+    await this.firstConnection
+    try {
+      const [entry, lru, size, total] = this.indexKeys(key)
+      await this.client.kvPut(
+        entry,
+        lru,
+        size,
+        total,
+        buffer,
+        ttl ?? 0,
+        this.now(),
+        budget,
+        key,
+        `${this.prefix}e:`,
+      )
+      return true
+    } catch (error) {
+      this.fault('put', key, error)
+      return false
+    }
+  }
+
+  async delete(key: string): Promise<boolean> {
+    await this.firstConnection
+    try {
+      const [entry, lru, size, total] = this.indexKeys(key)
+      return (await this.client.kvDelete(entry, lru, size, total, key)) === 1
+    } catch (error) {
+      this.fault('delete', key, error)
+      return false
+    }
+  }
+
+  async has(key: string): Promise<boolean> {
+    await this.firstConnection
+    try {
+      return (await this.client.exists(this.entryKey(key))) === 1
+    } catch (error) {
+      this.fault('has', key, error)
+      return false
+    }
+  }
+
+  /** Bytes the index counts (values of live entries, and of expired ones not yet popped). */
+  async bytes(): Promise<number> {
+    return Number((await this.client.get(`${this.prefix}bytes`)) ?? 0)
+  }
+
+  async close(): Promise<void> {
+    this.client.disconnect()
+  }
+}

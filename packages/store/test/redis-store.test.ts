@@ -1,0 +1,126 @@
+import { Redis } from 'ioredis'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { StoreFault } from '../src/index.js'
+import { FAIL_FAST_CLIENT, RedisStore } from '../src/redis/index.js'
+import { hasRedisServer, RedisServer } from './support/redis-server.js'
+import { storeContract } from './support/store-contract.js'
+
+// CI installs redis-server (.ci/run); KV_REQUIRE_REDIS=1 (set there) makes its absence a failure.
+const available = hasRedisServer()
+if (!available && process.env.KV_REQUIRE_REDIS === '1') throw new Error('redis-server is not installed')
+
+let server: RedisServer
+let stores = 0
+beforeAll(async () => {
+  if (available) server = await RedisServer.start()
+})
+afterAll(async () => {
+  await server?.dispose()
+})
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+function bytes(length: number, seed: number): Uint8Array {
+  const out = new Uint8Array(length)
+  for (let i = 0; i < length; i++) out[i] = (i * 31 + seed * 17) & 0xff
+  return out
+}
+
+async function until(condition: () => Promise<boolean>, ms = 10_000): Promise<void> {
+  const end = Date.now() + ms
+  while (!(await condition())) {
+    if (Date.now() > end) throw new Error('timed out')
+    await sleep(50)
+  }
+}
+
+describe.skipIf(!available)('RedisStore', () => {
+  storeContract(async () => {
+    let now = Date.now()
+    const store = RedisStore.connect(server.url, { maxBytes: 1_000, prefix: `t${stores++}:`, now: () => now })
+    return {
+      store,
+      advance: async (ms) => {
+        now += ms
+        if (ms >= 1_000) await sleep(ms) // TTLs run on Redis's clock
+      },
+    }
+  })
+
+  it('two workers writing the same key at once: the result is one of the two values, exactly', async () => {
+    const prefix = `race${stores++}:`
+    const a = RedisStore.connect(server.url, { prefix, maxBytes: 1 << 24 })
+    const b = RedisStore.connect(server.url, { prefix, maxBytes: 1 << 24 })
+    const one = bytes(300_000, 1)
+    const two = bytes(300_000, 2)
+    for (let round = 0; round < 5; round++) {
+      expect(await Promise.all([a.put('k', one), b.put('k', two)])).toEqual([true, true])
+      const got = (await a.get('k')) as Uint8Array
+      expect(Buffer.compare(got, one) === 0 || Buffer.compare(got, two) === 0).toBe(true)
+    }
+    expect(await a.bytes()).toBe(300_000) // the index counts the key once
+    await Promise.all([a.close(), b.close()])
+  })
+
+  it('evicted between lookup and read: a miss', async () => {
+    const store = RedisStore.connect(server.url, { prefix: `evict${stores++}:` })
+    await store.put('chunk', bytes(1000, 3))
+    expect(await store.has('chunk')).toBe(true)
+    const other = new Redis(server.url)
+    await other.del(`evict${stores - 1}:e:chunk`)
+    other.disconnect()
+    expect(await store.get('chunk')).toBeUndefined()
+    await store.close()
+  })
+
+  it('flushed: misses, then works again', async () => {
+    const store = RedisStore.connect(server.url, { prefix: `flush${stores++}:`, maxBytes: 10_000 })
+    await store.put('a', bytes(5000, 4))
+    const admin = new Redis(server.url)
+    await admin.flushall()
+    admin.disconnect()
+    expect(await store.get('a')).toBeUndefined()
+    expect(await store.has('a')).toBe(false)
+    expect(await store.put('b', bytes(6000, 5))).toBe(true)
+    expect(await store.bytes()).toBe(6000)
+    await store.close()
+  })
+
+  it('stopped, mid-read and mid-write, then restarted: misses and false puts, never a throw or wrong bytes', async () => {
+    const faults: StoreFault[] = []
+    const store = RedisStore.connect(server.url, {
+      prefix: 'crash:',
+      maxBytes: 1 << 26,
+      onFault: (fault) => faults.push(fault),
+    })
+    const big = bytes(8 << 20, 6)
+    expect(await store.put('big', big)).toBe(true)
+    // Mid-read and mid-write: the server dies while an 8 MiB value is on the wire each way.
+    const reading = store.get('big')
+    const writing = store.put('other', bytes(8 << 20, 7))
+    await sleep(2)
+    await server.stop()
+    const [read, wrote] = await Promise.all([reading, writing])
+    if (read !== undefined) expect(Buffer.compare(read, big)).toBe(0)
+    expect(typeof wrote).toBe('boolean')
+    // While it is down: misses, false puts, quickly.
+    const started = Date.now()
+    expect(await store.get('big')).toBeUndefined()
+    expect(await store.has('big')).toBe(false)
+    expect(await store.put('down', bytes(10, 8))).toBe(false)
+    expect(await store.delete('big')).toBe(false)
+    expect(Date.now() - started).toBeLessThan(3_000)
+    expect(faults.length).toBeGreaterThanOrEqual(4)
+    // Restarted (empty: no persistence): a miss, and puts work again once the client has reconnected.
+    await server.start()
+    await until(async () => await store.put('again', bytes(10, 9)))
+    expect(await store.get('big')).toBeUndefined()
+    expect(Array.from((await store.get('again')) ?? [])).toEqual(Array.from(bytes(10, 9)))
+    await store.close()
+  }, 30_000)
+
+  it('FAIL_FAST_CLIENT turns off the offline queue', () => {
+    expect(FAIL_FAST_CLIENT.enableOfflineQueue).toBe(false)
+    expect(FAIL_FAST_CLIENT.maxRetriesPerRequest).toBe(0)
+  })
+})
