@@ -18,6 +18,15 @@ export type { HeaderParam, StateHeader, StateHeaderInput } from './format/header
 export { identityHex, modelIdentity } from './format/identity.js'
 export type { ChunkSink } from './format/io.js'
 export { chunksOf, chunksOfBytes, concatChunks, writeChunks } from './format/io.js'
+export { prefixKeys } from './prefix/chain.js'
+export type {
+  PrefixCacheOptions,
+  PrefixHit,
+  PrefixPrefill,
+  PromptRunner,
+  StatefulCache,
+} from './prefix/prefix-cache.js'
+export { PrefixCache } from './prefix/prefix-cache.js'
 export type { KVStore, PutOptions, StoreFault, StoreOptions } from './stores/kv-store.js'
 export type { MemoryStoreOptions } from './stores/memory-store.js'
 export { MemoryStore } from './stores/memory-store.js'

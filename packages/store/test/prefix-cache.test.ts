@@ -1,0 +1,105 @@
+import { fc, test } from '@fast-check/vitest'
+import { describe, expect, it } from 'vitest'
+import { MemoryStore, PrefixCache, prefixKeys, type StoreFault } from '../src/index.js'
+
+/**
+ * A stand-in for a model and a cache whose batched prompt and one-by-one continuation give different
+ * numbers (as a compressing pipeline does), so only the chunk protocol makes warm equal cold.
+ */
+class ToyCache {
+  tokens: number[] = []
+  acc = 0
+  saveState() {
+    return { tokens: Int32Array.from(this.tokens), acc: new Float64Array([this.acc]) }
+  }
+  loadState(state: { tokens: Int32Array; acc: Float64Array }) {
+    this.tokens = Array.from(state.tokens)
+    this.acc = state.acc[0] as number
+  }
+}
+
+const toyModel = {
+  calls: 0,
+  async prefill(tokens: ArrayLike<number>, cache: ToyCache) {
+    this.calls += tokens.length
+    if (cache.tokens.length === 0) {
+      for (let i = 0; i < tokens.length; i++) cache.acc += Math.sqrt((tokens[i] as number) + i)
+    } else {
+      for (let i = 0; i < tokens.length; i++) cache.acc = cache.acc * 0.75 + Math.cbrt(tokens[i] as number)
+    }
+    cache.tokens.push(...Array.from(tokens))
+    return new Float32Array(new Float64Array([cache.acc, cache.tokens.length]).buffer)
+  },
+}
+
+const options = { identity: 'toy', pipeline: 'toy:1', chunkTokens: 8 }
+
+describe('prefix keys', () => {
+  it('one key per full chunk; a key depends on every token before it, the model and the pipeline', () => {
+    const tokens = Array.from({ length: 20 }, (_, i) => i)
+    const keys = prefixKeys('toy', 'toy:1', tokens, 8)
+    expect(keys).toHaveLength(2)
+    expect(prefixKeys('toy', 'toy:1', tokens.slice(0, 16), 8)).toEqual(keys)
+    expect(prefixKeys('toy', 'toy:1', [1, ...tokens.slice(1)], 8)[1]).not.toBe(keys[1])
+    expect(prefixKeys('toy', 'toy:2', tokens, 8)[0]).not.toBe(keys[0])
+    expect(prefixKeys('toy2', 'toy:1', tokens, 8)[0]).not.toBe(keys[0])
+  })
+})
+
+describe('PrefixCache', () => {
+  test.prop([
+    fc.array(fc.integer({ min: 0, max: 999 }), { minLength: 1, maxLength: 40 }),
+    fc.nat({ max: 40 }),
+  ])('warm equals cold bit for bit, restoring the longest stored prefix', async (prompt, cut) => {
+    const prefixes = new PrefixCache(new MemoryStore(), options)
+    const first = prompt.slice(0, Math.max(1, cut % (prompt.length + 1)))
+    await prefixes.prefill(toyModel, new ToyCache(), first)
+    const cold = await new PrefixCache(new MemoryStore(), options).prefill(toyModel, new ToyCache(), prompt)
+    const warm = await prefixes.prefill(toyModel, new ToyCache(), prompt)
+    expect(Buffer.from(warm.logits.buffer).equals(Buffer.from(cold.logits.buffer))).toBe(true)
+    const shared = Math.min(first.length, prompt.length - 1)
+    expect(warm.restoredTokens).toBe(Math.floor(shared / 8) * 8)
+    expect(warm.restoredTokens + warm.computedTokens).toBe(prompt.length)
+  })
+
+  it('a corrupt, evicted or foreign entry is skipped: the run prefills what it could not restore', async () => {
+    const store = new MemoryStore()
+    const faults: StoreFault[] = []
+    const prefixes = new PrefixCache(store, { ...options, onFault: (f) => faults.push(f) })
+    const prompt = Array.from({ length: 30 }, (_, i) => (i * 7) % 13)
+    const cold = await prefixes.prefill(toyModel, new ToyCache(), prompt)
+    expect(cold.storedChunks).toBe(3)
+    const keys = prefixKeys('toy', 'toy:1', prompt, 8)
+    // Corrupt the longest (24 tokens): a checksum error, so the 16-token state is used.
+    const entry = (await store.get(keys[2] as string)) as Uint8Array
+    entry[entry.length - 20] = (entry[entry.length - 20] as number) ^ 1
+    const warm = await prefixes.prefill(toyModel, new ToyCache(), prompt)
+    expect(warm.restoredTokens).toBe(16)
+    expect(Buffer.from(warm.logits.buffer).equals(Buffer.from(cold.logits.buffer))).toBe(true)
+    expect(String(faults[0]?.error)).toMatch(/crc32|checksum/)
+    // Evicted: the 8-token state remains.
+    await store.delete(keys[1] as string)
+    await store.delete(keys[2] as string)
+    expect((await prefixes.lookup(prompt))?.tokens).toBe(8)
+    // Another pipeline's entry under the same key (a collision): refused by the header check.
+    const foreign = new MemoryStore()
+    await new PrefixCache(foreign, { ...options, pipeline: 'toy:2' }).prefill(
+      toyModel,
+      new ToyCache(),
+      prompt,
+    )
+    const foreignKey = prefixKeys('toy', 'toy:2', prompt, 8)[0] as string
+    await store.put(keys[0] as string, (await foreign.get(foreignKey)) as Uint8Array)
+    expect(await prefixes.lookup(prompt)).toBeUndefined()
+    expect(String(faults.at(-1)?.error)).toMatch(/pipeline "toy:2", expected "toy:1"/)
+  })
+
+  it('the whole prompt on a boundary: the last chunk still runs (its logits are needed)', async () => {
+    const prefixes = new PrefixCache(new MemoryStore(), options)
+    const prompt = Array.from({ length: 16 }, (_, i) => i)
+    await prefixes.prefill(toyModel, new ToyCache(), prompt)
+    const again = await prefixes.prefill(toyModel, new ToyCache(), prompt)
+    expect(again.restoredTokens).toBe(8)
+    expect(again.computedTokens).toBe(8)
+  })
+})
