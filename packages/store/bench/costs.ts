@@ -1,0 +1,79 @@
+// Bytes per token stored and save/restore throughput on one core, on the embedded model with a ~500-token
+// held-out prompt. `pnpm --filter @kv/store bench` (prints a markdown table; `--json` for JSON).
+import { buildPipeline, heldOutTokens } from '@kv/eval'
+import { requireTokenizer } from '@kv/runtime'
+import { loadModel } from '@kv/runtime/node'
+import { chunksOfBytes, concatChunks, encodeState, modelIdentity, readState } from '../src/index.js'
+
+const PIPELINES: Record<string, string> = {
+  full: 'full',
+  'KIVI-4': 'kivi:bits=4',
+  'KIVI-2': 'kivi:bits=2',
+  'GEAR-4': 'gear:bits=4',
+  StreamingLLM: 'streaming:sinks=4,window=252',
+}
+const PROMPT = 500
+const START = 40_000
+const REPEATS = 5
+
+const model = await loadModel()
+const stream = await heldOutTokens(requireTokenizer(model, 'bench'), model.config.bosTokenId)
+const prompt = stream.subarray(START, START + PROMPT)
+const identity = modelIdentity(model.config)
+const { numLayers, numKVHeads, headDim } = model.config
+const float16PerToken = 2 * numLayers * numKVHeads * headDim * 2
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b)
+  return sorted[Math.floor(sorted.length / 2)] as number
+}
+
+const rows = []
+for (const [name, spec] of Object.entries(PIPELINES)) {
+  const cache = model.createCache(buildPipeline(model, spec))
+  await model.prefill(prompt, cache, { lastOnly: true })
+  let bytes = new Uint8Array(0)
+  const saveMs: number[] = []
+  const restoreMs: number[] = []
+  for (let r = 0; r < REPEATS; r++) {
+    const t0 = performance.now()
+    bytes = await concatChunks(encodeState(cache.saveState(), { identity, pipeline: spec }))
+    const t1 = performance.now()
+    const { state } = await readState(chunksOfBytes(bytes), { expect: { identity, pipeline: spec } })
+    const fresh = model.createCache(buildPipeline(model, spec))
+    fresh.loadState(state as ReturnType<typeof cache.saveState>)
+    const t2 = performance.now()
+    saveMs.push(t1 - t0)
+    restoreMs.push(t2 - t1)
+  }
+  const stats = cache.stats()
+  const mb = bytes.length / 1e6
+  rows.push({
+    pipeline: name,
+    spec,
+    storedBytes: bytes.length,
+    bytesPerToken: bytes.length / PROMPT,
+    float16BytesPerToken: float16PerToken,
+    ratioToFloat16: (float16PerToken * PROMPT) / bytes.length,
+    physicalBytes: stats.physicalBytes,
+    saveMs: median(saveMs),
+    restoreMs: median(restoreMs),
+    saveMBps: mb / (median(saveMs) / 1000),
+    restoreMBps: mb / (median(restoreMs) / 1000),
+  })
+}
+
+if (process.argv.includes('--json')) console.log(JSON.stringify(rows, null, 2))
+else {
+  console.log(
+    `embedded model, ${PROMPT}-token prompt; float16 cache = ${float16PerToken} bytes/token; median of ${REPEATS}`,
+  )
+  console.log(
+    '| pipeline | spec | stored bytes | bytes/token | × smaller than float16 | cache physical bytes | save MB/s | restore MB/s |',
+  )
+  console.log('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |')
+  for (const r of rows)
+    console.log(
+      `| ${r.pipeline} | \`${r.spec}\` | ${r.storedBytes} | ${r.bytesPerToken.toFixed(1)} | ${r.ratioToFloat16.toFixed(2)} | ${r.physicalBytes} | ${r.saveMBps.toFixed(0)} | ${r.restoreMBps.toFixed(0)} |`,
+    )
+}
