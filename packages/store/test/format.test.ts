@@ -18,8 +18,13 @@ import { awkwardState, plainState } from './support/states.js'
 
 const header = { identity: 'model-a', pipeline: 'kivi:bits=4', params: { bits: 4, residual: 128 } }
 
-function bytesOf(state: unknown, sectionBytes?: number): Uint8Array {
-  const chunks = [...encodeState(state, header, sectionBytes === undefined ? {} : { sectionBytes })]
+function bytesOf(state: unknown, sectionBytes?: number, inlineBytes?: number): Uint8Array {
+  const chunks = [
+    ...encodeState(state, header, {
+      ...(sectionBytes === undefined ? {} : { sectionBytes }),
+      ...(inlineBytes === undefined ? {} : { inlineBytes }),
+    }),
+  ]
   const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0))
   let at = 0
   for (const chunk of chunks) {
@@ -73,6 +78,8 @@ describe('round trip', () => {
     const state = awkwardState()
     const { header: read, state: back } = await readState(chunksOfBytes(bytesOf(state), 7))
     expectSameState(back, state)
+    // And with every buffer in data sections instead of inline.
+    expectSameState((await readState(chunksOfBytes(bytesOf(state, 64, 0), 5))).state, state)
     expect(read.pipeline).toBe('kivi:bits=4')
     expect(new TextDecoder().decode(read.identity)).toBe('model-a')
     expect(read.params).toEqual({ bits: 4, residual: 128 })
@@ -95,15 +102,20 @@ describe('round trip', () => {
   it('splits large typed arrays into sections of the configured size', async () => {
     const big = new Float32Array(10_000).map((_, i) => i * 0.5)
     const state = { a: big.subarray(1), b: big.subarray(0, 3) }
-    const chunks = [...encodeState(state, header, { sectionBytes: 4096 })]
+    const chunks = [...encodeState(state, header, { sectionBytes: 4096, inlineBytes: 1024 })]
     expect(Math.max(...chunks.map((c) => c.length))).toBeLessThanOrEqual(4096 + 9)
     expectSameState((await readState(chunks)).state, state)
   })
 
-  test.prop([plainState, fc.array(fc.nat(), { maxLength: 6 }), fc.integer({ min: 64, max: 300 })])(
-    'any plain-data tree, any chunking, any section size',
-    async (state, cuts, sectionBytes) => {
-      const bytes = bytesOf(state, sectionBytes)
+  test.prop([
+    plainState,
+    fc.array(fc.nat(), { maxLength: 6 }),
+    fc.integer({ min: 64, max: 300 }),
+    fc.integer({ min: 0, max: 100 }),
+  ])(
+    'any plain-data tree, any chunking, any section and inline size',
+    async (state, cuts, sectionBytes, inlineBytes) => {
+      const bytes = bytesOf(state, sectionBytes, inlineBytes)
       expectSameState((await readState(splitAt(bytes, cuts))).state, state)
     },
   )
@@ -135,7 +147,8 @@ describe('bad input', () => {
     layers: [{ k: new Float32Array([1, -0, Number.NaN]), n: 3 }],
     codes: new Uint8Array([9, 8]),
   }
-  const file = bytesOf(small)
+  // Inline bytes 2: the 12-byte buffer goes in a data section, the 2-byte one inline; every kind of section.
+  const file = bytesOf(small, undefined, 2)
 
   it('truncated at every byte boundary: a StoreFormatError', async () => {
     for (let length = 0; length < file.length; length++) {

@@ -61,7 +61,7 @@ describe('absurd lengths: an error, no huge allocation, no hang', () => {
   })
 
   it('a section bigger than the caller allows', async () => {
-    const file = await concatChunks(encodeState({ a: new Float32Array(1000) }, header))
+    const file = await concatChunks(encodeState({ a: new Float32Array(1000) }, header, { inlineBytes: 0 }))
     const error = await readError([file], { maxSectionBytes: 1000 })
     expect([error.section, error.field]).toEqual(['data', 'length'])
   })
@@ -148,7 +148,7 @@ function mutate(bytes: Uint8Array, mutations: Mutation[]): Uint8Array {
 }
 
 describe('fuzz', async () => {
-  const file = await concatChunks(encodeState(awkwardState(), header, { sectionBytes: 64 }))
+  const file = await concatChunks(encodeState(awkwardState(), header, { sectionBytes: 64, inlineBytes: 16 }))
 
   test.prop([fc.array(mutation, { minLength: 1, maxLength: 4 }), fc.boolean()], { numRuns: 400 })(
     'any mutation of a valid file: a state or a StoreFormatError, nothing else',

@@ -29,7 +29,12 @@ export const RECORD = {
   view: 2,
   array: 3,
   object: 4,
+  /** A small buffer with its bytes inside the record (no data section of its own). */
+  inlineBuffer: 5,
 } as const
+
+/** Buffers up to this many bytes are written inline in graph sections. */
+export const INLINE_BUFFER_BYTES = 64 * 1024
 
 /** Inline values inside array and object records. */
 export const VALUE = {

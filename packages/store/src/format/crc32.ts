@@ -1,4 +1,4 @@
-/** CRC-32 (IEEE 802.3, reflected polynomial 0xEDB88320), as zip and PNG use; slicing by 4 for speed. */
+/** CRC-32 (IEEE 802.3, reflected polynomial 0xEDB88320), as zip and PNG use; slicing by 8 for speed. */
 
 const TABLES = buildTables()
 
@@ -10,7 +10,7 @@ function buildTables(): Uint32Array[] {
     base[n] = c >>> 0
   }
   const tables = [base]
-  for (let t = 1; t < 4; t++) {
+  for (let t = 1; t < 8; t++) {
     const previous = tables[t - 1] as Uint32Array
     const table = new Uint32Array(256)
     for (let n = 0; n < 256; n++) {
@@ -30,22 +30,36 @@ function buildTables(): Uint32Array[] {
  * crc32Update(0, new TextEncoder().encode('123456789')) // 0xcbf43926
  */
 export function crc32Update(crc: number, bytes: Uint8Array): number {
-  const [t0, t1, t2, t3] = TABLES as [Uint32Array, Uint32Array, Uint32Array, Uint32Array]
+  const [t0, t1, t2, t3, t4, t5, t6, t7] = TABLES as [
+    Uint32Array,
+    Uint32Array,
+    Uint32Array,
+    Uint32Array,
+    Uint32Array,
+    Uint32Array,
+    Uint32Array,
+    Uint32Array,
+  ]
   let c = ~crc >>> 0
   let i = 0
   const n = bytes.length
-  const aligned = n - (n % 4)
-  for (; i < aligned; i += 4) {
-    c ^=
-      (bytes[i] as number) |
-      ((bytes[i + 1] as number) << 8) |
-      ((bytes[i + 2] as number) << 16) |
-      ((bytes[i + 3] as number) << 24)
+  const aligned = n - (n % 8)
+  for (; i < aligned; i += 8) {
+    const a =
+      c ^
+      ((bytes[i] as number) |
+        ((bytes[i + 1] as number) << 8) |
+        ((bytes[i + 2] as number) << 16) |
+        ((bytes[i + 3] as number) << 24))
     c =
-      (t3[c & 0xff] as number) ^
-      (t2[(c >>> 8) & 0xff] as number) ^
-      (t1[(c >>> 16) & 0xff] as number) ^
-      (t0[c >>> 24] as number)
+      (t7[a & 0xff] as number) ^
+      (t6[(a >>> 8) & 0xff] as number) ^
+      (t5[(a >>> 16) & 0xff] as number) ^
+      (t4[a >>> 24] as number) ^
+      (t3[bytes[i + 4] as number] as number) ^
+      (t2[bytes[i + 5] as number] as number) ^
+      (t1[bytes[i + 6] as number] as number) ^
+      (t0[bytes[i + 7] as number] as number)
   }
   for (; i < n; i++) c = (t0[(c ^ (bytes[i] as number)) & 0xff] as number) ^ (c >>> 8)
   return ~c >>> 0

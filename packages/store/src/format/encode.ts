@@ -6,6 +6,7 @@ import {
   FORMAT_VERSION,
   FRAME_CRC_BYTES,
   FRAME_HEAD_BYTES,
+  INLINE_BUFFER_BYTES,
   LITTLE_ENDIAN,
   MAGIC,
   RECORD,
@@ -20,6 +21,8 @@ import { type StateHeaderInput, writeHeader } from './header.js'
 export interface EncodeOptions {
   /** The largest section payload written, in bytes (typed array data is split into sections this big). */
   readonly sectionBytes?: number
+  /** Buffers up to this many bytes go inline in graph sections, larger ones in data sections (default 64 KiB). */
+  readonly inlineBytes?: number
 }
 
 /** Default section payload: 1 MiB, so a reader never holds more than about that beyond the state itself. */
@@ -85,6 +88,7 @@ export function* encodeState(
   const sectionBytes = options.sectionBytes ?? DEFAULT_SECTION_BYTES
   if (!Number.isInteger(sectionBytes) || sectionBytes < 64 || sectionBytes > DEFAULT_MAX_SECTION_BYTES)
     throw new RangeError(`@kv/store: sectionBytes ${sectionBytes} must be an integer in [64, 16 MiB]`)
+  const inlineBytes = Math.min(options.inlineBytes ?? INLINE_BUFFER_BYTES, sectionBytes)
   const { order, buffers } = collectState(state)
 
   const start = new Uint8Array(MAGIC.length + 4)
@@ -117,13 +121,19 @@ export function* encodeState(
         bufferId = nextId++
         bufferIds.set(array.buffer, bufferId)
         const length = range.end - range.start
-        out.u8(RECORD.buffer)
-        out.varint(length)
-        yield* flush()
         const bytes = new Uint8Array(array.buffer, range.start, length)
-        for (let at = 0; at < length; at += sectionBytes) {
-          sections++
-          yield frameSection(SECTION.data, bytes.subarray(at, Math.min(length, at + sectionBytes)))
+        if (length <= inlineBytes) {
+          out.u8(RECORD.inlineBuffer)
+          out.varint(length)
+          out.raw(bytes)
+        } else {
+          out.u8(RECORD.buffer)
+          out.varint(length)
+          yield* flush()
+          for (let at = 0; at < length; at += sectionBytes) {
+            sections++
+            yield frameSection(SECTION.data, bytes.subarray(at, Math.min(length, at + sectionBytes)))
+          }
         }
         dataBytes += length
       }

@@ -25,6 +25,7 @@ export class GraphBuilder {
       else if (record === RECORD.view) this.readView(cursor)
       else if (record === RECORD.array) this.readArray(cursor)
       else if (record === RECORD.object) this.readObject(cursor)
+      else if (record === RECORD.inlineBuffer) this.readInlineBuffer(cursor)
       else cursor.fail('record', `unknown record type ${record} for node ${this.nodes.length}`)
     }
   }
@@ -45,6 +46,14 @@ export class GraphBuilder {
     this.define(undefined, KIND_BUFFER)
     if (length === 0) this.nodes[id] = new ArrayBuffer(0)
     else this.pending = { id, length, pieces: [], received: 0 }
+  }
+
+  private readInlineBuffer(cursor: ByteCursor): void {
+    const length = cursor.count('buffer.length', 1)
+    if (length > this.maxDataBytes - this.dataBytes)
+      cursor.fail('buffer.length', `${length} bytes would pass the limit of ${this.maxDataBytes} data bytes`)
+    this.dataBytes += length
+    this.define(cursor.raw(length, 'buffer').slice().buffer, KIND_BUFFER)
   }
 
   /** Adds one data section to the pending buffer; finishes the buffer when its bytes are all there. */
