@@ -1,9 +1,10 @@
 import { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { StoreFault } from '../src/index.js'
+import { PrefixCache, type StoreFault } from '../src/index.js'
 import { FAIL_FAST_CLIENT, RedisStore } from '../src/redis/index.js'
 import { hasRedisServer, RedisServer } from './support/redis-server.js'
 import { storeContract } from './support/store-contract.js'
+import { ToyCache, toyModel } from './support/toy-model.js'
 
 // CI installs redis-server (.ci/run); KV_REQUIRE_REDIS=1 (set there) makes its absence a failure.
 const available = hasRedisServer()
@@ -123,4 +124,24 @@ describe.skipIf(!available)('RedisStore', () => {
     expect(FAIL_FAST_CLIENT.enableOfflineQueue).toBe(false)
     expect(FAIL_FAST_CLIENT.maxRetriesPerRequest).toBe(0)
   })
+})
+
+describe.skipIf(!available)('PrefixCache on Redis', () => {
+  it('Redis down: every prompt is still answered (cold), with the same logits; back up: warm again', async () => {
+    const store = RedisStore.connect(server.url, { prefix: `prefix${stores++}:` })
+    const prefixes = new PrefixCache(store, { identity: 'toy', pipeline: 'toy:1', chunkTokens: 8 })
+    const prompt = Array.from({ length: 30 }, (_, i) => (i * 5) % 11)
+    const cold = await prefixes.prefill(toyModel, new ToyCache(), prompt)
+    expect(cold.storedChunks).toBe(3)
+    await server.stop()
+    const down = await prefixes.prefill(toyModel, new ToyCache(), prompt)
+    expect([down.restoredTokens, down.storedChunks]).toEqual([0, 0])
+    expect(Buffer.from(down.logits.buffer).equals(Buffer.from(cold.logits.buffer))).toBe(true)
+    await server.start()
+    await until(async () => (await prefixes.prefill(toyModel, new ToyCache(), prompt)).storedChunks > 0)
+    const warm = await prefixes.prefill(toyModel, new ToyCache(), prompt)
+    expect(warm.restoredTokens).toBe(24)
+    expect(Buffer.from(warm.logits.buffer).equals(Buffer.from(cold.logits.buffer))).toBe(true)
+    await store.close()
+  }, 30_000)
 })

@@ -86,9 +86,10 @@ export class PrefixCache<State = unknown> {
       const count = (k + 1) * this.chunkTokens
       if (count > tokens.length - leave) continue
       const key = keys[k] as string
-      const bytes = await this.store.get(key)
-      if (bytes === undefined) continue
       try {
+        // A store's get does not throw by contract; a third-party store that does is a miss all the same.
+        const bytes = await this.store.get(key)
+        if (bytes === undefined) continue
         const { state } = await readState<StoredPrefix<State>>(chunksOfBytes(bytes), {
           expect: { identity: this.options.identity, pipeline: this.options.pipeline },
         })
