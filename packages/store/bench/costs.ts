@@ -14,7 +14,7 @@ const PIPELINES: Record<string, string> = {
 }
 const PROMPT = 500
 const START = 40_000
-const REPEATS = 5
+const REPEATS = 7
 
 const model = await loadModel()
 const stream = await heldOutTokens(requireTokenizer(model, 'bench'), model.config.bosTokenId)
@@ -34,17 +34,24 @@ for (const [name, spec] of Object.entries(PIPELINES)) {
   await model.prefill(prompt, cache, { lastOnly: true })
   let bytes = new Uint8Array(0)
   const saveMs: number[] = []
+  const encodeMs: number[] = []
+  const decodeMs: number[] = []
   const restoreMs: number[] = []
   for (let r = 0; r < REPEATS; r++) {
     const t0 = performance.now()
-    bytes = await concatChunks(encodeState(cache.saveState(), { identity, pipeline: spec }))
+    const snapshot = cache.saveState()
     const t1 = performance.now()
+    bytes = await concatChunks(encodeState(snapshot, { identity, pipeline: spec }))
+    const t2 = performance.now()
     const { state } = await readState(chunksOfBytes(bytes), { expect: { identity, pipeline: spec } })
+    const t3 = performance.now()
     const fresh = model.createCache(buildPipeline(model, spec))
     fresh.loadState(state as ReturnType<typeof cache.saveState>)
-    const t2 = performance.now()
-    saveMs.push(t1 - t0)
-    restoreMs.push(t2 - t1)
+    const t4 = performance.now()
+    saveMs.push(t2 - t0)
+    encodeMs.push(t2 - t1)
+    decodeMs.push(t3 - t2)
+    restoreMs.push(t4 - t2)
   }
   const stats = cache.stats()
   const mb = bytes.length / 1e6
@@ -59,6 +66,8 @@ for (const [name, spec] of Object.entries(PIPELINES)) {
     saveMs: median(saveMs),
     restoreMs: median(restoreMs),
     saveMBps: mb / (median(saveMs) / 1000),
+    encodeMBps: mb / (median(encodeMs) / 1000),
+    decodeMBps: mb / (median(decodeMs) / 1000),
     restoreMBps: mb / (median(restoreMs) / 1000),
   })
 }
@@ -74,6 +83,6 @@ else {
   console.log('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |')
   for (const r of rows)
     console.log(
-      `| ${r.pipeline} | \`${r.spec}\` | ${r.storedBytes} | ${r.bytesPerToken.toFixed(1)} | ${r.ratioToFloat16.toFixed(2)} | ${r.physicalBytes} | ${r.saveMBps.toFixed(0)} | ${r.restoreMBps.toFixed(0)} |`,
+      `| ${r.pipeline} | \`${r.spec}\` | ${r.storedBytes} | ${r.bytesPerToken.toFixed(1)} | ${r.ratioToFloat16.toFixed(2)} | ${r.physicalBytes} | ${r.saveMBps.toFixed(0)} | ${r.encodeMBps.toFixed(0)} | ${r.decodeMBps.toFixed(0)} | ${r.restoreMBps.toFixed(0)} |`,
     )
 }
