@@ -32,7 +32,7 @@ const rows = []
 for (const [name, spec] of Object.entries(PIPELINES)) {
   const cache = model.createCache(buildPipeline(model, spec))
   await model.prefill(prompt, cache, { lastOnly: true })
-  let bytes = new Uint8Array(0)
+  let bytes: Uint8Array = new Uint8Array(0)
   const saveMs: number[] = []
   const encodeMs: number[] = []
   const decodeMs: number[] = []

@@ -23,7 +23,9 @@ async function main() {
   const blob = new Blob([...encodeState(state, header, { sectionBytes: 64, inlineBytes: 8 })])
   const fromBlob = (await readState<typeof state>(chunksOf(blob.stream()), { expect: header })).state
 
-  const storage = (navigator as unknown as { storage: { getDirectory(): Promise<OpfsDirectory> } }).storage
+  const { storage } = (
+    globalThis as unknown as { navigator: { storage: { getDirectory(): Promise<OpfsDirectory> } } }
+  ).navigator
   const file = await (await storage.getDirectory()).getFileHandle('state.kvs', { create: true })
   const writable = await file.createWritable()
   await writeChunks(encodeState(state, header), writable)
