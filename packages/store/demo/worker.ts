@@ -1,12 +1,12 @@
-// One worker of the sharing demo: answers one question on the shared document through a PrefixCache on
-// Redis, and prints one JSON line: time to first token, tokens restored and computed.
+// One worker of the sharing demo: loads the model once, then answers its requests (document d, question q)
+// through a PrefixCache on Redis, printing one JSON line per request: time to first token, tokens restored.
 import { buildPipeline } from '@kv/eval'
 import { loadModel } from '@kv/runtime/node'
 import { PrefixCache } from '../src/index.js'
 import { RedisStore } from '../src/redis/index.js'
-import { identityOf, workload } from './workload.js'
+import { identityOf, prompt } from './workload.js'
 
-const [url, pipeline, documentTokens, question, chunkTokens] = process.argv.slice(2) as [
+const [url, pipeline, documentTokens, chunkTokens, requests] = process.argv.slice(2) as [
   string,
   string,
   string,
@@ -14,30 +14,33 @@ const [url, pipeline, documentTokens, question, chunkTokens] = process.argv.slic
   string,
 ]
 const model = await loadModel()
-const prompt = await workload(model, Number(documentTokens), Number(question))
 const store = RedisStore.connect(url, { maxBytes: 1 << 30 })
 const prefixes = new PrefixCache(store, {
   identity: identityOf(model),
   pipeline,
   chunkTokens: Number(chunkTokens),
 })
-const cache = model.createCache(buildPipeline(model, pipeline))
-const started = performance.now()
-const result = await prefixes.prefill(model, cache, prompt)
-let first = 0
-for (let i = 1; i < result.logits.length; i++)
-  if ((result.logits[i] as number) > (result.logits[first] as number)) first = i
-const ttftMs = performance.now() - started
+for (const request of requests.split(',')) {
+  const [document, question] = request.split(':').map(Number) as [number, number]
+  const tokens = await prompt(model, Number(documentTokens), document, question)
+  const cache = model.createCache(buildPipeline(model, pipeline))
+  const started = performance.now()
+  const result = await prefixes.prefill(model, cache, tokens)
+  let first = 0
+  for (let i = 1; i < result.logits.length; i++)
+    if ((result.logits[i] as number) > (result.logits[first] as number)) first = i
+  const ttftMs = performance.now() - started
+  console.log(
+    JSON.stringify({
+      document,
+      question,
+      ttftMs,
+      firstToken: first,
+      restoredTokens: result.restoredTokens,
+      computedTokens: result.computedTokens,
+      storedChunks: result.storedChunks,
+      float16BytesPerToken: cache.stats().float16Bytes / tokens.length,
+    }),
+  )
+}
 await store.close()
-console.log(
-  JSON.stringify({
-    question: Number(question),
-    ttftMs,
-    firstToken: first,
-    restoredTokens: result.restoredTokens,
-    computedTokens: result.computedTokens,
-    storedChunks: result.storedChunks,
-    logitsHash: Buffer.from(result.logits.buffer).toString('base64').slice(0, 16),
-    float16BytesPerToken: cache.stats().float16Bytes / prompt.length,
-  }),
-)

@@ -12,13 +12,21 @@ export function identityOf(model: Model): Uint8Array {
   return modelIdentity(model.config, [...tensors, finalNorm, lmHead])
 }
 
-/** A long shared document (held-out text) and short questions after it (other held-out text). */
-export async function workload(model: Model, documentTokens: number, question: number): Promise<Int32Array> {
-  const stream = await heldOutTokens(requireTokenizer(model, 'demo'), model.config.bosTokenId)
-  const document = stream.subarray(50_000, 50_000 + documentTokens)
-  const asked = stream.subarray(60_000 + question * 48, 60_000 + question * 48 + 32)
-  const prompt = new Int32Array(document.length + asked.length)
-  prompt.set(document)
-  prompt.set(asked, document.length)
-  return prompt
+let stream: Promise<Int32Array> | undefined
+
+/** Long documents (held-out text, `documentTokens` each) and 32-token questions after them (other held-out text). */
+export async function prompt(
+  model: Model,
+  documentTokens: number,
+  document: number,
+  question: number,
+): Promise<Int32Array> {
+  stream ??= heldOutTokens(requireTokenizer(model, 'demo'), model.config.bosTokenId)
+  const tokens = await stream
+  const start = 50_000 + document * documentTokens
+  const asked = 120_000 + question * 48
+  const out = new Int32Array(documentTokens + 32)
+  out.set(tokens.subarray(start, start + documentTokens))
+  out.set(tokens.subarray(asked, asked + 32), documentTokens)
+  return out
 }
