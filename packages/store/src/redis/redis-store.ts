@@ -1,4 +1,4 @@
-import { Redis, type RedisOptions } from 'ioredis'
+import { type Cluster, Redis, type RedisOptions } from 'ioredis'
 import type { ChunkSource } from '../format/chunk-reader.js'
 import {
   type KVStore,
@@ -48,7 +48,9 @@ interface StoreCommands {
 /**
  * A store in Redis, shared by any number of worker processes or machines. Each entry is one Redis string
  * (written with one atomic SET, with `PX` for a TTL); with `maxBytes`, a sorted-set index kept by Lua
- * scripts evicts the least recently used entries. Every backend failure (Redis stopped, restarted,
+ * scripts evicts the least recently used entries (one Redis, or a prefix in a hash tag). Without
+ * `maxBytes` every command touches one key, so the client may be an ioredis `Cluster`: entries spread over
+ * its slots, and each node's `maxmemory` with `allkeys-lru` bounds the bytes. Every backend failure (Redis stopped, restarted,
  * flushed, a timeout) is a miss or a `false` put, never an exception and never other bytes.
  *
  * @example
@@ -58,19 +60,19 @@ interface StoreCommands {
 export class RedisStore implements KVStore {
   private readonly prefix: string
   private readonly now: () => number
-  private readonly client: Redis & StoreCommands
+  private readonly client: (Redis | Cluster) & StoreCommands
   /** Settles when the client first connects (or gives up): until then commands wait instead of failing. */
   private readonly firstConnection: Promise<void>
 
   constructor(
-    client: Redis,
+    client: Redis | Cluster,
     private readonly options: RedisStoreOptions = {},
   ) {
     this.prefix = options.prefix ?? 'kv:'
     this.now = options.now ?? Date.now
     client.defineCommand('kvPut', { numberOfKeys: 4, lua: PUT_SCRIPT })
     client.defineCommand('kvDelete', { numberOfKeys: 4, lua: DELETE_SCRIPT })
-    this.client = client as Redis & StoreCommands
+    this.client = client as (Redis | Cluster) & StoreCommands
     this.firstConnection =
       client.status === 'ready'
         ? Promise.resolve()
@@ -130,18 +132,24 @@ export class RedisStore implements KVStore {
     await this.firstConnection
     try {
       const [entry, lru, size, total] = this.indexKeys(key)
-      await this.client.kvPut(
-        entry,
-        lru,
-        size,
-        total,
-        buffer,
-        ttl ?? 0,
-        this.now(),
-        budget,
-        key,
-        `${this.prefix}e:`,
-      )
+      if (budget < 0) {
+        // No index without a budget: one key per entry, so a Redis Cluster spreads entries over its slots.
+        if (ttl === undefined) await this.client.set(entry, buffer)
+        else await this.client.set(entry, buffer, 'PX', ttl)
+      } else {
+        await this.client.kvPut(
+          entry,
+          lru,
+          size,
+          total,
+          buffer,
+          ttl ?? 0,
+          this.now(),
+          budget,
+          key,
+          `${this.prefix}e:`,
+        )
+      }
       return true
     } catch (error) {
       this.fault('put', key, error)
@@ -153,6 +161,7 @@ export class RedisStore implements KVStore {
     await this.firstConnection
     try {
       const [entry, lru, size, total] = this.indexKeys(key)
+      if (this.options.maxBytes === undefined) return (await this.client.del(entry)) === 1
       return (await this.client.kvDelete(entry, lru, size, total, key)) === 1
     } catch (error) {
       this.fault('delete', key, error)

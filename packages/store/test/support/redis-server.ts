@@ -31,10 +31,14 @@ export class RedisServer {
   private process: ChildProcess | undefined
   private readonly directory = mkdtempSync(join(tmpdir(), 'kv-redis-'))
 
-  private constructor(readonly port: number) {}
+  private constructor(
+    readonly port: number,
+    private readonly extraArgs: readonly string[],
+  ) {}
 
-  static async start(): Promise<RedisServer> {
-    const server = new RedisServer(await freePort())
+  /** A server with `extraArgs` appended to its command line (e.g. `--cluster-enabled yes`). */
+  static async start(extraArgs: readonly string[] = []): Promise<RedisServer> {
+    const server = new RedisServer(await freePort(), extraArgs)
     await server.start()
     return server
   }
@@ -45,7 +49,7 @@ export class RedisServer {
 
   async start(): Promise<void> {
     const args = ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no']
-    const child = spawn('redis-server', [...args, '--dir', this.directory], {
+    const child = spawn('redis-server', [...args, '--dir', this.directory, ...this.extraArgs], {
       stdio: ['ignore', 'pipe', 'pipe'],
     })
     this.process = child
