@@ -1,0 +1,88 @@
+import { constants, type Stats } from 'node:fs'
+import { type FileHandle, open, stat } from 'node:fs/promises'
+import { CheckpointError, messageOf } from '../model/checkpoint-error.js'
+
+/** The most bytes one `read` call moves (Node refuses reads of 2 GiB or more). */
+const READ_CHUNK = 1 << 30
+
+function kindOf(stats: Stats): string {
+  if (stats.isDirectory()) return 'a directory'
+  if (stats.isFIFO()) return 'a FIFO (named pipe)'
+  if (stats.isCharacterDevice()) return 'a character device'
+  if (stats.isBlockDevice()) return 'a block device'
+  if (stats.isSocket()) return 'a socket'
+  return 'not a regular file'
+}
+
+/** An open regular file and its size, read only through positioned reads. */
+export interface RegularFile {
+  readonly handle: FileHandle
+  readonly size: number
+}
+
+/**
+ * Opens `path` for reading if it is a regular file (after following symlinks). A directory, FIFO or
+ * device is refused before it is opened, and again on the open handle (opened non-blocking, so that a
+ * FIFO swapped in meanwhile cannot hang the open): a `CheckpointError` naming the file and `what` it is.
+ */
+export async function openRegularFile(path: string, what: string): Promise<RegularFile> {
+  let before: Stats
+  try {
+    before = await stat(path)
+  } catch (error) {
+    throw new CheckpointError(path, undefined, `cannot read ${what}: ${messageOf(error)}`, { cause: error })
+  }
+  if (!before.isFile())
+    throw new CheckpointError(path, undefined, `${what} is ${kindOf(before)}, not a regular file`)
+  let handle: FileHandle
+  try {
+    handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK)
+  } catch (error) {
+    throw new CheckpointError(path, undefined, `cannot read ${what}: ${messageOf(error)}`, { cause: error })
+  }
+  const opened = await handle.stat()
+  if (!opened.isFile()) {
+    await handle.close()
+    throw new CheckpointError(path, undefined, `${what} is ${kindOf(opened)}, not a regular file`)
+  }
+  return { handle, size: opened.size }
+}
+
+/**
+ * Fills `target` with the file's bytes from `position` on, in reads of at most 1 GiB, so that ranges past
+ * 2 GiB and longer than 2 GiB work; a file that ends early is a `CheckpointError`.
+ */
+export async function readAt(
+  file: RegularFile,
+  target: Uint8Array,
+  position: number,
+  path: string,
+): Promise<void> {
+  let done = 0
+  while (done < target.byteLength) {
+    const length = Math.min(READ_CHUNK, target.byteLength - done)
+    const { bytesRead } = await file.handle.read(target, done, length, position + done)
+    if (bytesRead === 0) {
+      throw new CheckpointError(
+        path,
+        undefined,
+        `file ended at byte ${position + done}, ${target.byteLength - done} bytes short of the range [${position}, ${position + target.byteLength})`,
+      )
+    }
+    done += bytesRead
+  }
+}
+
+/** Runs `use` on the opened regular file and closes it afterwards. */
+export async function withRegularFile<T>(
+  path: string,
+  what: string,
+  use: (file: RegularFile) => Promise<T>,
+): Promise<T> {
+  const file = await openRegularFile(path, what)
+  try {
+    return await use(file)
+  } finally {
+    await file.handle.close()
+  }
+}
