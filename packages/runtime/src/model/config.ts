@@ -26,8 +26,10 @@ function isRecord(value: unknown): value is Raw {
   return typeof value === 'object' && value !== null && !Array.isArray(value)
 }
 
+/** A value for a message, cut to a readable length. */
 function show(value: unknown): string {
-  return JSON.stringify(value) ?? String(value)
+  const text = JSON.stringify(value) ?? String(value)
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text
 }
 
 /** Reads config fields, every fault a `CheckpointError` naming the file and the field. */

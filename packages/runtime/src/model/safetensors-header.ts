@@ -122,7 +122,14 @@ function checkEntry(name: string, value: unknown, dataBytes: number, file: strin
     )
   }
   const [begin, end] = offsets as [number, number]
-  if (begin > end || end > dataBytes) {
+  if (begin > end) {
+    throw new CheckpointError(
+      file,
+      name,
+      `tensor "${name}": data_offsets [${begin}, ${end}] begins after it ends`,
+    )
+  }
+  if (end > dataBytes) {
     throw new CheckpointError(
       file,
       name,

@@ -78,8 +78,8 @@ function layersPresent(tensors: Map<string, LoadedTensor>): string {
     const match = LAYER_TENSOR.exec(name)
     if (match) layers.add(Number(match[1]))
   }
-  if (layers.size === 0) return 'no layers'
   const sorted = [...layers].sort((a, b) => a - b)
+  if (sorted.length <= 1) return sorted.length === 0 ? 'no layers' : `layer ${sorted[0]}`
   return sorted.length === sorted.at(-1)! + 1 ? `layers 0–${sorted.at(-1)}` : `layers ${sorted.join(', ')}`
 }
 
@@ -121,6 +121,9 @@ export function llamaWeights(
   checkpoint = 'checkpoint',
 ): LlamaWeights {
   const expected = expectedTensors(config)
+  // A missing tensor is missing from the one file of a single-file checkpoint, else from the checkpoint.
+  const files = new Set([...tensors.values()].map((tensor) => tensor.file ?? checkpoint))
+  const holder = files.size === 1 ? [...files][0]! : checkpoint
   checkNoneExtra(tensors, expected, config, checkpoint)
   const take = (name: string): Float32Array => {
     const { shape, from } = expected.get(name)!
@@ -131,7 +134,7 @@ export function llamaWeights(
         ? `; config.json num_hidden_layers is ${config.numLayers}, the checkpoint has ${layersPresent(tensors)}`
         : ''
       throw new CheckpointError(
-        checkpoint,
+        holder,
         name,
         `missing tensor "${name}" (expected shape [${shape}] from config.json ${from}${context})`,
       )
