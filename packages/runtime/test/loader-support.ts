@@ -1,7 +1,8 @@
-import { mkdtemp, writeFile } from 'node:fs/promises'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { f32ArrayToBf16, f32ArrayToF16 } from '@kv/tensor'
+import { onTestFinished } from 'vitest'
 
 /** The config of a one-layer Llama small enough to build in a test. */
 export const tinyConfig = {
@@ -85,9 +86,10 @@ export function safetensors(
   return rawSafetensors(header, data)
 }
 
-/** A fresh temporary folder holding `files` (name → bytes or JSON value). */
+/** A fresh temporary folder holding `files` (name → bytes or JSON value), removed when the test ends. */
 export async function checkpointFolder(files: Record<string, Uint8Array | unknown>): Promise<string> {
   const folder = await mkdtemp(join(tmpdir(), 'kv-loader-'))
+  onTestFinished(() => rm(folder, { recursive: true, force: true }))
   for (const [name, content] of Object.entries(files)) {
     await writeFile(join(folder, name), content instanceof Uint8Array ? content : JSON.stringify(content))
   }
