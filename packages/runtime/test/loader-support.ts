@@ -65,7 +65,8 @@ export function safetensors(
   tensors: Record<string, TestTensor>,
   dtype: 'F32' | 'F16' | 'BF16' = 'F32',
 ): Uint8Array {
-  const header: Record<string, unknown> = {}
+  // No prototype, so that a tensor named "__proto__" is a key like any other.
+  const header: Record<string, unknown> = Object.create(null)
   const chunks: Uint8Array[] = []
   let offset = 0
   for (const [name, { shape, data }] of Object.entries(tensors)) {
