@@ -94,6 +94,13 @@ const cases: {
     says: 'field "vocab_size" must be a number, got [10]',
   },
   {
+    input: 'an ArrayBuffer for the safetensors bytes',
+    bytes: { config: tinyConfig, safetensors: good.buffer as unknown as Uint8Array },
+    file: 'mine: model.safetensors',
+    field: 'safetensors',
+    says: 'safetensors must be a Uint8Array or an array of them',
+  },
+  {
     input: 'config not an object',
     bytes: { config: 'config.json', safetensors: good },
     file: 'mine: config.json',

@@ -50,6 +50,13 @@ export function modelFromBytes(bytes: ModelBytes): Model {
   const where = bytes.name ?? 'modelFromBytes'
   const config = parseLlamaConfig(bytes.config, `${where}: config.json`)
   const shards = bytes.safetensors instanceof Uint8Array ? [bytes.safetensors] : bytes.safetensors
+  if (!Array.isArray(shards) || !shards.every((shard) => shard instanceof Uint8Array)) {
+    throw new CheckpointError(
+      `${where}: model.safetensors`,
+      'safetensors',
+      'safetensors must be a Uint8Array or an array of them (wrap an ArrayBuffer: new Uint8Array(buffer))',
+    )
+  }
   const tensors = new Map<string, LoadedTensor>()
   shards.forEach((shard, index) => {
     const file = shards.length === 1 ? `${where}: model.safetensors` : `${where}: shard ${index}`
