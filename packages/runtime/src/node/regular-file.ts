@@ -40,12 +40,34 @@ export async function openRegularFile(path: string, what: string): Promise<Regul
   } catch (error) {
     throw new CheckpointError(path, undefined, `cannot read ${what}: ${messageOf(error)}`, { cause: error })
   }
-  const opened = await handle.stat()
-  if (!opened.isFile()) {
+  try {
+    const opened = await handle.stat()
+    if (!opened.isFile())
+      throw new CheckpointError(path, undefined, `${what} is ${kindOf(opened)}, not a regular file`)
+    return { handle, size: opened.size }
+  } catch (error) {
     await handle.close()
-    throw new CheckpointError(path, undefined, `${what} is ${kindOf(opened)}, not a regular file`)
+    throw error instanceof CheckpointError
+      ? error
+      : new CheckpointError(path, undefined, `cannot read ${what}: ${messageOf(error)}`, { cause: error })
   }
-  return { handle, size: opened.size }
+}
+
+/** One positioned read; an I/O error becomes a `CheckpointError` naming the file and the offset. */
+async function readChunk(
+  file: RegularFile,
+  target: Uint8Array,
+  at: number,
+  length: number,
+  position: number,
+  path: string,
+) {
+  try {
+    return (await file.handle.read(target, at, length, position)).bytesRead
+  } catch (error) {
+    const detail = `cannot read ${length} bytes at byte ${position}: ${messageOf(error)}`
+    throw new CheckpointError(path, undefined, detail, { cause: error })
+  }
 }
 
 /**
@@ -61,7 +83,7 @@ export async function readAt(
   let done = 0
   while (done < target.byteLength) {
     const length = Math.min(READ_CHUNK, target.byteLength - done)
-    const { bytesRead } = await file.handle.read(target, done, length, position + done)
+    const bytesRead = await readChunk(file, target, done, length, position + done, path)
     if (bytesRead === 0) {
       throw new CheckpointError(
         path,
