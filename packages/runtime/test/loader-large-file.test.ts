@@ -3,6 +3,7 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { modelFromBytes } from '../src/index.js'
 import { loadModel, readSafetensorsFile } from '../src/node/index.js'
+import { readAt, withRegularFile } from '../src/node/regular-file.js'
 import { checkpointFolder, rawSafetensors, safetensors, tinyConfig, tinyTensors } from './loader-support.js'
 
 const PAST_2_GIB = 2 ** 31 + 16
@@ -71,5 +72,21 @@ describe('checkpoints over 2 GiB', () => {
     await expect(readSafetensorsFile(path)).rejects.toThrow(
       /data_offsets \[\d+, \d+\) is outside the data section/,
     )
+  })
+})
+
+describe('positioned reads', () => {
+  it('a range past the end of the file (a file cut while it is read) is a CheckpointError naming it', async () => {
+    const folder = await checkpointFolder({ 'small.bin': new Uint8Array(10).fill(7) })
+    const path = join(folder, 'small.bin')
+    await expect(
+      withRegularFile(path, 'test file', (file) => readAt(file, new Uint8Array(8), 6, path)),
+    ).rejects.toThrow(`${path}: file ended at byte 10, 4 bytes short of the range [6, 14)`)
+    const bytes = await withRegularFile(path, 'test file', async (file) => {
+      const target = new Uint8Array(4)
+      await readAt(file, target, 6, path)
+      return target
+    })
+    expect([...bytes]).toEqual([7, 7, 7, 7])
   })
 })
