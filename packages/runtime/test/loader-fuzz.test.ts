@@ -1,3 +1,5 @@
+import { writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import {
@@ -7,7 +9,15 @@ import {
   parseLlamaConfig,
   parseSafetensors,
 } from '../src/index.js'
-import { rawSafetensors, safetensors, type TestTensor, tinyConfig, tinyTensors } from './loader-support.js'
+import { readSafetensorsFile } from '../src/node/index.js'
+import {
+  checkpointFolder,
+  rawSafetensors,
+  safetensors,
+  type TestTensor,
+  tinyConfig,
+  tinyTensors,
+} from './loader-support.js'
 
 /**
  * Fuzzing the parsers of untrusted checkpoint files: whatever the bytes or JSON, the outcome is a checked
@@ -174,6 +184,41 @@ describe('safetensors parser under fuzzing', () => {
       fc.property(fc.jsonValue(), (header) => {
         const outcome = resultOrCheckpointError(() => parseSafetensors(rawSafetensors(header, validData)))
         if (!(outcome instanceof CheckpointError)) expectConsistent(outcome)
+      }),
+    )
+  })
+})
+
+describe('reading from disk under fuzzing', () => {
+  it('readSafetensorsFile (positioned reads) gives what parseSafetensors gives for the same bytes', async () => {
+    const folder = await checkpointFolder({})
+    const path = join(folder, 'model.safetensors')
+    const flips = fc.array(
+      fc.record({ at: fc.nat({ max: valid.byteLength - 1 }), value: fc.nat({ max: 255 }) }),
+      {
+        maxLength: 4,
+      },
+    )
+    const bytes = fc.oneof(
+      flips.map((changes) => {
+        const bytes = valid.slice()
+        for (const { at, value } of changes) bytes[at] = value
+        return bytes
+      }),
+      fc.uint8Array({ maxLength: 64 }),
+      fc.nat({ max: valid.byteLength }).map((length) => valid.slice(0, length)),
+    )
+    await fc.assert(
+      fc.asyncProperty(bytes, async (file) => {
+        await writeFile(path, file)
+        const fromDisk = await readSafetensorsFile(path, 'f').catch((error: unknown) => error)
+        const inMemory = resultOrCheckpointError(() => parseSafetensors(file, 'f'))
+        if (inMemory instanceof CheckpointError) {
+          expect(fromDisk).toBeInstanceOf(CheckpointError)
+          expect((fromDisk as CheckpointError).message).toBe(inMemory.message)
+        } else {
+          expect(fromDisk).toEqual(inMemory)
+        }
       }),
     )
   })
