@@ -348,6 +348,13 @@ const cases: BadInput[] = [
     says: 'outside the model folder',
   },
   {
+    input: 'shard a FIFO inside the folder',
+    files: { 'config.json': tinyConfig, 'model.safetensors.index.json': shard('a.safetensors') },
+    after: fifo('a.safetensors'),
+    file: 'a.safetensors',
+    says: 'safetensors file is a FIFO (named pipe), not a regular file',
+  },
+  {
     input: 'missing shard',
     files: {
       'config.json': tinyConfig,

@@ -25,31 +25,31 @@ export interface RegularFile {
  * device is refused before it is opened, and again on the open handle (opened non-blocking, so that a
  * FIFO swapped in meanwhile cannot hang the open): a `CheckpointError` naming the file and `what` it is.
  */
-export async function openRegularFile(path: string, what: string): Promise<RegularFile> {
+export async function openRegularFile(path: string, what: string, label = path): Promise<RegularFile> {
   let before: Stats
   try {
     before = await stat(path)
   } catch (error) {
-    throw new CheckpointError(path, undefined, `cannot read ${what}: ${messageOf(error)}`, { cause: error })
+    throw new CheckpointError(label, undefined, `cannot read ${what}: ${messageOf(error)}`, { cause: error })
   }
   if (!before.isFile())
-    throw new CheckpointError(path, undefined, `${what} is ${kindOf(before)}, not a regular file`)
+    throw new CheckpointError(label, undefined, `${what} is ${kindOf(before)}, not a regular file`)
   let handle: FileHandle
   try {
     handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK)
   } catch (error) {
-    throw new CheckpointError(path, undefined, `cannot read ${what}: ${messageOf(error)}`, { cause: error })
+    throw new CheckpointError(label, undefined, `cannot read ${what}: ${messageOf(error)}`, { cause: error })
   }
   try {
     const opened = await handle.stat()
     if (!opened.isFile())
-      throw new CheckpointError(path, undefined, `${what} is ${kindOf(opened)}, not a regular file`)
+      throw new CheckpointError(label, undefined, `${what} is ${kindOf(opened)}, not a regular file`)
     return { handle, size: opened.size }
   } catch (error) {
     await handle.close()
     throw error instanceof CheckpointError
       ? error
-      : new CheckpointError(path, undefined, `cannot read ${what}: ${messageOf(error)}`, { cause: error })
+      : new CheckpointError(label, undefined, `cannot read ${what}: ${messageOf(error)}`, { cause: error })
   }
 }
 
@@ -95,13 +95,14 @@ export async function readAt(
   }
 }
 
-/** Runs `use` on the opened regular file and closes it afterwards. */
+/** Runs `use` on the opened regular file and closes it afterwards; `label` names it in errors. */
 export async function withRegularFile<T>(
   path: string,
   what: string,
   use: (file: RegularFile) => Promise<T>,
+  label = path,
 ): Promise<T> {
-  const file = await openRegularFile(path, what)
+  const file = await openRegularFile(path, what, label)
   try {
     return await use(file)
   } finally {
