@@ -1,42 +1,6 @@
-import { fileURLToPath } from 'node:url'
-import { heldOutDocuments } from '@kv/eval'
-import { defineConfig, type Plugin } from 'vite'
+// For the Vite CLI (`vite build --configLoader runner`, `vite dev --configLoader runner`); `pnpm playground`
+// builds through src/build.ts with the same settings.
+import { defineConfig } from 'vite'
+import { playgroundViteConfig } from './src/vite-options.js'
 
-/** Characters of the held-out excerpt bundled with the page: about 2,000 tokens of kvtiny-7m's tokenizer. */
-export const HELDOUT_CHARS = 9000
-
-const VIRTUAL = 'virtual:kv-heldout'
-
-/**
- * `virtual:kv-heldout`: the start of `@kv/eval`'s first held-out document (the MODEL_CARD's held-out
- * text, read from its npm package at build time), so that the page scores on text the model never saw
- * without shipping the 46 MB of held-out packages.
- */
-function heldOutExcerpt(): Plugin {
-  return {
-    name: 'kv-heldout',
-    resolveId: (id) => (id === VIRTUAL ? `\0${VIRTUAL}` : undefined),
-    async load(id) {
-      if (id !== `\0${VIRTUAL}`) return undefined
-      const [first] = await heldOutDocuments()
-      if (!first) throw new Error('kv-heldout: @kv/eval returned no held-out document')
-      const text = first.text.slice(0, HELDOUT_CHARS)
-      return `export const heldOut = ${JSON.stringify({ name: first.name, text })}`
-    },
-  }
-}
-
-export default defineConfig({
-  root: fileURLToPath(new URL('.', import.meta.url)),
-  plugins: [heldOutExcerpt()],
-  build: {
-    outDir: 'dist',
-    emptyOutDir: true,
-    target: 'es2022',
-    // The model's files (14.7 MB of weights) stay separate assets, fetched and cached by the page.
-    assetsInlineLimit: 0,
-    chunkSizeWarningLimit: 2000,
-  },
-  server: { host: '127.0.0.1' },
-  preview: { host: '127.0.0.1' },
-})
+export default defineConfig(playgroundViteConfig())

@@ -51,7 +51,12 @@ export function headFigures(cache: KVCache, numLayers: number, numKVHeads: numbe
  * encoded slots at precision tier 0 / 1 / 2 (MiKV demotes to lower tiers), orange for merged slots (mass
  * above 1), with tokens held, bytes logical / physical and the ratio to float16 beside it.
  */
-export function drawCache(canvas: HTMLCanvasElement, cache: KVCache, numLayers: number, numKVHeads: number): HeadFigures[] {
+export function drawCache(
+  canvas: HTMLCanvasElement,
+  cache: KVCache,
+  numLayers: number,
+  numKVHeads: number,
+): HeadFigures[] {
   const figures = headFigures(cache, numLayers, numKVHeads)
   const ratio = window.devicePixelRatio || 1
   const width = canvas.clientWidth || 900

@@ -1,4 +1,10 @@
-import { type AnyMethodSpec, describeParam, type MethodRegistry, type ParamSpec, type SpecPart } from '@kv/cache'
+import {
+  type AnyMethodSpec,
+  describeParam,
+  type MethodRegistry,
+  type ParamSpec,
+  type SpecPart,
+} from '@kv/cache'
 import { el } from './dom.js'
 import type { ComposerRow } from './methods.js'
 
@@ -55,8 +61,7 @@ export class Composer {
       if (!state || state.select.value === '') continue
       const values: string[] = []
       for (const [name, { param, input }] of state.inputs) {
-        const value =
-          param.type === 'boolean' ? (input as HTMLInputElement).checked : input.value.trim()
+        const value = param.type === 'boolean' ? (input as HTMLInputElement).checked : input.value.trim()
         if (param.type === 'boolean') {
           if (value !== (param.default ?? false)) values.push(`${name}=${value}`)
         } else if (value !== '' && value !== String(param.default ?? '')) values.push(`${name}=${value}`)
@@ -74,7 +79,9 @@ export class Composer {
       const state = this.#rows.find((s) => s.row.methods.some((m) => m.name === part.method))
       if (!state) throw new Error(`${part.method}: no composer row holds this method`)
       if (byRow.has(state.row.id)) {
-        throw new Error(`${byRow.get(state.row.id)!.method} and ${part.method} both fill the ${state.row.label.toLowerCase()}; choose one`)
+        throw new Error(
+          `${byRow.get(state.row.id)!.method} and ${part.method} both fill the ${state.row.label.toLowerCase()}; choose one`,
+        )
       }
       byRow.set(state.row.id, part)
     }
@@ -100,7 +107,8 @@ export class Composer {
       let input: HTMLInputElement | HTMLSelectElement
       if (param.type === 'choice') {
         input = el('select', { id })
-        for (const choice of param.choices) input.append(el('option', { value: String(choice) }, String(choice)))
+        for (const choice of param.choices)
+          input.append(el('option', { value: String(choice) }, String(choice)))
         input.value = String(values[name] ?? param.default ?? param.choices[0])
       } else if (param.type === 'boolean') {
         input = el('input', { id, type: 'checkbox' })

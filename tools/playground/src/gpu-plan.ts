@@ -24,7 +24,8 @@ export function gpuPlan(parts: readonly SpecPart[]): GpuPlan {
     const bits = Number(parts[0]!.params.bits ?? 4)
     const kind = KIVI_BITS[bits]
     const groupSize = Number(parts[0]!.params.groupSize ?? 32)
-    if (kind === undefined) return { ok: false, error: `WebGPU: the accelerator packs 4 or 2 bits, not kivi bits=${bits}` }
+    if (kind === undefined)
+      return { ok: false, error: `WebGPU: the accelerator packs 4 or 2 bits, not kivi bits=${bits}` }
     return { ok: true, kind, groupSize }
   }
   const cpuOnly = names.filter((name) => name !== 'kivi' && name !== 'fp16')

@@ -1,12 +1,12 @@
-import { CompositionError } from '@kv/cache'
 import { heldOut } from 'virtual:kv-heldout'
+import { CompositionError } from '@kv/cache'
 import { drawCache, SLOT_COLOURS } from './cache-view.js'
-import { defaultPrompt } from './default-prompt.js'
 import { Composer } from './composer.js'
+import { defaultPrompt } from './default-prompt.js'
 import { byId, el, formatBytes } from './dom.js'
 import { gpuPlan } from './gpu-plan.js'
-import { summarize } from './metrics.js'
 import { composerRows, playgroundRegistry } from './methods.js'
+import { summarize } from './metrics.js'
 import { type LoadedModel, loadPlaygroundModel } from './model-loader.js'
 import { plotScores } from './plot.js'
 import { PRESETS } from './presets.js'
@@ -30,7 +30,7 @@ interface PlaygroundState {
   gpu: { available: boolean; message: string }
   spec: string
   device: Device
-  compositionError?: string
+  compositionError?: string | undefined
   generation?: {
     spec: string
     device: Device
@@ -46,7 +46,7 @@ interface PlaygroundState {
     error?: string
   }
   /** Generation waits after this many tokens until `resume()` (screenshots mid-generation). */
-  pauseAt?: number
+  pauseAt?: number | undefined
   paused: boolean
   resume: () => void
 }
@@ -108,7 +108,8 @@ byId('presets').append(
     return button
   }),
 )
-byId('heldout-name').textContent = `next tokens of ${heldOut.name} (held out from kvtiny-7m’s training; @kv/eval’s first document)`
+byId('heldout-name').textContent =
+  `next tokens of ${heldOut.name} (held out from kvtiny-7m’s training; @kv/eval’s first document)`
 
 function device(): Device {
   return (document.querySelector<HTMLInputElement>('input[name=device]:checked')?.value ?? 'cpu') as Device
@@ -188,14 +189,18 @@ function memoryRow(rowId: string, s: Side): void {
   const row = byId(rowId)
   const label = row.firstElementChild!
   row.replaceChildren(label)
-  for (const [name, value, text] of cells) row.append(el('td', { 'data-stat': name, 'data-value': String(value), title: String(value) }, text))
+  for (const [name, value, text] of cells)
+    row.append(el('td', { 'data-stat': name, 'data-value': String(value), title: String(value) }, text))
   const deviceBytes = s.accelerator?.deviceBytes()
-  row.append(el('td', { 'data-stat': 'deviceBytes' }, deviceBytes === undefined ? '—' : formatBytes(deviceBytes)))
+  row.append(
+    el('td', { 'data-stat': 'deviceBytes' }, deviceBytes === undefined ? '—' : formatBytes(deviceBytes)),
+  )
 }
 
 function showRate(s: Side): void {
   const rate = tokensPerSecond(s)
-  byId(`rate-${s.label}`).textContent = `${s.tokens.length} tokens · ${rate > 0 ? rate.toFixed(1) : '…'} tokens/s · prompt ${s.prefillMs.toFixed(0)} ms`
+  byId(`rate-${s.label}`).textContent =
+    `${s.tokens.length} tokens · ${rate > 0 ? rate.toFixed(1) : '…'} tokens/s · prompt ${s.prefillMs.toFixed(0)} ms`
 }
 
 /** The end of a long prompt, so that the generated text stays in view (the whole prompt is the title). */
@@ -230,6 +235,14 @@ async function runGeneration(): Promise<void> {
     const promptTokens = model.tokenizer!.encode(prompt).length + 1
     pair = await createSides(model, registry, spec, state.device, headScores, promptTokens + steps + 1)
     const sides = pair
+    const note = byId('cache-note')
+    note.hidden = sides.composed.accelerator === undefined
+    if (sides.composed.accelerator) {
+      note.textContent =
+        `On WebGPU each cache's tokens live twice: the accelerator's own ${sides.composed.accelerator.kind} pages on the GPU ` +
+        '(the GPU column; pages for every token up to the run’s length are allocated up front) and the CPU copy drawn ' +
+        'here in float32, which the step falls back to if the device is lost.'
+    }
     for (const s of [sides.full, sides.composed]) {
       const text = byId(`text-${s.label}`)
       text.replaceChildren(
@@ -306,7 +319,9 @@ async function runScoring(): Promise<void> {
   let pair: SidePair | undefined
   try {
     if (contextLength + count > stream.length) {
-      throw new RangeError(`the held-out excerpt has ${stream.length} tokens; context + scored tokens must fit (${contextLength} + ${count})`)
+      throw new RangeError(
+        `the held-out excerpt has ${stream.length} tokens; context + scored tokens must fit (${contextLength} + ${count})`,
+      )
     }
     pair = await createSides(model, registry, state.spec, state.device, headScores, contextLength + count + 1)
     const started = performance.now()
@@ -329,7 +344,11 @@ async function runScoring(): Promise<void> {
       el('b', { 'data-score': 'perplexityRatio' }, `perplexity ratio ${summary.perplexityRatio.toFixed(4)}`),
       el('b', { 'data-score': 'meanKl' }, `mean KL ${summary.meanKl.toFixed(5)} nats`),
       el('b', { 'data-score': 'top1' }, `top-1 agreement ${(summary.top1 * 100).toFixed(1)}%`),
-      el('span', {}, `perplexity ${summary.perplexityFull.toFixed(2)} full → ${summary.perplexityComposed.toFixed(2)} composed, ${summary.tokens} tokens after ${contextLength} of context (${state.device === 'cpu' ? 'CPU' : 'WebGPU'})`),
+      el(
+        'span',
+        {},
+        `perplexity ${summary.perplexityFull.toFixed(2)} full → ${summary.perplexityComposed.toFixed(2)} composed, ${summary.tokens} tokens after ${contextLength} of context (${state.device === 'cpu' ? 'CPU' : 'WebGPU'})`,
+      ),
     )
     scoreStatus.textContent = `scored in ${((performance.now() - started) / 1000).toFixed(2)} s`
   } catch (error) {

@@ -24,7 +24,7 @@ export interface ComposerRow {
 
 /** Which package an extension method comes from decides its row: merger or retriever. */
 function extensionRow(spec: AnyMethodSpec): 'merger' | 'retriever' {
-  return retrievalMethods.includes(spec) ? 'retriever' : 'merger'
+  return (retrievalMethods as readonly AnyMethodSpec[]).includes(spec) ? 'retriever' : 'merger'
 }
 
 /**

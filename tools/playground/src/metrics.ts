@@ -12,7 +12,8 @@ export function logSoftmax(logits: ArrayLike<number>): Float64Array {
 
 /** KL(p ‖ q) in nats from two log-distributions of the same length. */
 export function klDivergence(logP: Float64Array, logQ: Float64Array): number {
-  if (logP.length !== logQ.length) throw new RangeError(`klDivergence: ${logP.length} vs ${logQ.length} entries`)
+  if (logP.length !== logQ.length)
+    throw new RangeError(`klDivergence: ${logP.length} vs ${logQ.length} entries`)
   let kl = 0
   for (let i = 0; i < logP.length; i++) {
     const p = Math.exp(logP[i]!)
@@ -37,7 +38,11 @@ export interface ScoredToken {
 }
 
 /** Scores one position: `target` is the held-out token that follows. */
-export function scoreToken(full: ArrayLike<number>, composed: ArrayLike<number>, target: number): ScoredToken {
+export function scoreToken(
+  full: ArrayLike<number>,
+  composed: ArrayLike<number>,
+  target: number,
+): ScoredToken {
   const logFull = logSoftmax(full)
   const logComposed = logSoftmax(composed)
   return {

@@ -29,7 +29,9 @@ export interface PlaygroundServer {
  */
 export async function servePlayground(folder: string, port = 0): Promise<PlaygroundServer> {
   if (!existsSync(join(folder, 'index.html'))) {
-    throw new Error(`playground: ${folder} has no index.html; build it first (pnpm --filter @kv/playground run build)`)
+    throw new Error(
+      `playground: ${folder} has no index.html; build it first (pnpm --filter @kv/playground run build)`,
+    )
   }
   const root = normalize(folder + sep)
   const server = createServer((req, res) => {
@@ -47,7 +49,9 @@ export async function servePlayground(folder: string, port = 0): Promise<Playgro
     const gzip = COMPRESSIBLE.has(ext) && /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''))
     if (gzip) {
       res.writeHead(200, { ...headers, 'content-encoding': 'gzip', vary: 'accept-encoding' })
-      createReadStream(file).pipe(createGzip({ level: 9 })).pipe(res)
+      createReadStream(file)
+        .pipe(createGzip({ level: 9 }))
+        .pipe(res)
     } else {
       res.writeHead(200, { ...headers, 'content-length': String(statSync(file).size) })
       createReadStream(file).pipe(res)

@@ -13,8 +13,9 @@ export interface Side {
   readonly accelerator: WebGpuAccelerator | undefined
   readonly tokens: number[]
   text: string
-  /** Milliseconds spent in this side's `step` calls (decode only). */
+  /** Milliseconds spent in this side's `step` calls (decode only), and how many there were. */
   decodeMs: number
+  steps: number
   /** Milliseconds of this side's prompt (prefill). */
   prefillMs: number
   logits: Float32Array
@@ -29,7 +30,17 @@ export interface SidePair {
 }
 
 function side(label: Side['label'], cache: KVCache, accelerator: WebGpuAccelerator | undefined): Side {
-  return { label, cache, accelerator, tokens: [], text: '', decodeMs: 0, prefillMs: 0, logits: new Float32Array(0) }
+  return {
+    label,
+    cache,
+    accelerator,
+    tokens: [],
+    text: '',
+    decodeMs: 0,
+    steps: 0,
+    prefillMs: 0,
+    logits: new Float32Array(0),
+  }
 }
 
 /**
@@ -76,9 +87,9 @@ export async function createSides(
   }
 }
 
-/** Tokens per second of a side's decode steps. */
+/** Tokens per second of a side's decode steps (each step takes one token through the model). */
 export function tokensPerSecond(s: Side): number {
-  return s.decodeMs === 0 ? 0 : (s.tokens.length - 1) / (s.decodeMs / 1000)
+  return s.decodeMs === 0 ? 0 : s.steps / (s.decodeMs / 1000)
 }
 
 /** What the page reports of a side (and the CI test reads). */
@@ -114,9 +125,10 @@ export interface GenerateHooks {
 }
 
 /**
- * Greedy decoding of `steps` tokens from BOS + the prompt into both caches, interleaved token by token so
- * both stream together: each side prefills, then picks the argmax and steps with it (the same loop as
- * the Node reference, so the tokens can be compared).
+ * Greedy decoding of `steps` tokens from BOS + the prompt into both caches, the same loop as the Node
+ * reference (pick the argmax, step with it; after the last token one more step stores it): the composed
+ * cache prefills and shows its first token first, then the full cache; then both go on token by token,
+ * interleaved, so that they stream together.
  */
 export async function generate(
   model: Model,
@@ -128,23 +140,29 @@ export async function generate(
   const tokenizer = model.tokenizer
   if (!tokenizer) throw new Error('generate: the model has no tokenizer')
   const ids = [model.config.bosTokenId, ...tokenizer.encode(prompt)]
-  const sides = [pair.full, pair.composed]
+  const sides = [pair.composed, pair.full]
   const streams = new Map(sides.map((s) => [s, new TextStream(tokenizer)]))
+  const emit = (s: Side) => {
+    const token = argmax(s.logits)
+    s.tokens.push(token)
+    const piece = streams.get(s)!.push(token)
+    s.text += piece
+    hooks.onToken(s, piece)
+  }
   for (const s of sides) {
     const start = performance.now()
     s.logits = await model.prefill(ids, s.cache, { lastOnly: true })
     s.prefillMs = performance.now() - start
+    emit(s)
+    await hooks.yieldToPage()
   }
-  for (let i = 0; i < steps && !hooks.stopped(); i++) {
+  for (let i = 1; i <= steps && !hooks.stopped(); i++) {
     for (const s of sides) {
-      const token = argmax(s.logits)
-      s.tokens.push(token)
-      const piece = streams.get(s)!.push(token)
-      s.text += piece
-      hooks.onToken(s, piece)
       const start = performance.now()
-      s.logits = await model.step(token, s.cache)
-      if (i > 0) s.decodeMs += performance.now() - start
+      s.logits = await model.step(s.tokens[s.tokens.length - 1]!, s.cache)
+      s.decodeMs += performance.now() - start
+      s.steps++
+      if (i < steps) emit(s)
     }
     await hooks.yieldToPage()
   }

@@ -22,7 +22,12 @@ export function promptIds(model: Model, prompt: string): number[] {
 }
 
 /** Greedy decoding in Node of `steps` tokens with the cache of `spec` (`@kv/eval`'s `buildPipeline`). */
-export async function nodeGreedy(model: Model, spec: string, prompt: string, steps: number): Promise<NodeRun> {
+export async function nodeGreedy(
+  model: Model,
+  spec: string,
+  prompt: string,
+  steps: number,
+): Promise<NodeRun> {
   const cache = model.createCache(buildPipeline(model, spec))
   let logits = await model.prefill(promptIds(model, prompt), cache, { lastOnly: true })
   const tokens: number[] = []

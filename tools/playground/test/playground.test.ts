@@ -13,7 +13,8 @@ import { cpuQ4, maxAbsDiff, nodeForced, nodeGreedy } from './node-reference.js'
 
 const CHROMIUM = '/usr/bin/chromium'
 const haveChromium = existsSync(CHROMIUM)
-if (!haveChromium) console.warn(`playground: browser test skipped, ${CHROMIUM} is absent (apt-get install -y chromium)`)
+if (!haveChromium)
+  console.warn(`playground: browser test skipped, ${CHROMIUM} is absent (apt-get install -y chromium)`)
 
 const SPEC = 'streaming:sinks=4,window=252+kivi:bits=4'
 const GPU_SPEC = 'kivi:bits=4'
@@ -44,13 +45,21 @@ interface PageState {
   gpu: { available: boolean; message: string }
   compositionError?: string
   paused: boolean
-  generation?: { done: boolean; error?: string; firstTokenMs?: number; full?: SideReport; composed?: SideReport }
+  generation?: {
+    done: boolean
+    error?: string
+    firstTokenMs?: number
+    full?: SideReport
+    composed?: SideReport
+  }
   scoring?: { done: boolean; error?: string; summary?: Record<string, number> }
   model?: { milliseconds: number; networkBytes: number; cachedBytes: number }
 }
 
 const state = (page: Page) =>
-  page.evaluate(() => JSON.parse(JSON.stringify((globalThis as { __playground?: unknown }).__playground))) as Promise<PageState>
+  page.evaluate(() =>
+    JSON.parse(JSON.stringify((globalThis as { __playground?: unknown }).__playground)),
+  ) as Promise<PageState>
 
 async function compose(page: Page, spec: string): Promise<PageState> {
   await page.fill('#spec', spec)
@@ -61,12 +70,19 @@ async function compose(page: Page, spec: string): Promise<PageState> {
 /** Generates `steps` tokens with the page's controls; pauses at `pauseAt` for `atPause`. */
 async function generateInPage(page: Page, steps: number, atPause?: () => Promise<void>) {
   await page.fill('#steps', String(steps))
-  if (atPause) await page.evaluate(() => Object.assign((globalThis as { __playground: object }).__playground, { pauseAt: 32 }))
+  if (atPause)
+    await page.evaluate(() =>
+      Object.assign((globalThis as unknown as { __playground: object }).__playground, { pauseAt: 32 }),
+    )
   await page.click('#generate')
   if (atPause) {
-    await page.waitForFunction(() => (globalThis as { __playground?: { paused: boolean } }).__playground?.paused === true)
+    await page.waitForFunction(
+      () => (globalThis as { __playground?: { paused: boolean } }).__playground?.paused === true,
+    )
     await atPause()
-    await page.evaluate(() => (globalThis as { __playground: { resume(): void } }).__playground.resume())
+    await page.evaluate(() =>
+      (globalThis as unknown as { __playground: { resume(): void } }).__playground.resume(),
+    )
   }
   await page.waitForFunction(
     () => (globalThis as { __playground?: PageState }).__playground?.generation?.done === true,
@@ -81,7 +97,9 @@ async function generateInPage(page: Page, steps: number, atPause?: () => Promise
 /** The memory figures the page shows for one side, read back from the table's cells. */
 async function shownStats(page: Page, side: 'full' | 'composed'): Promise<Record<string, number>> {
   return page.$$eval(`#mem-${side} td[data-value]`, (cells) =>
-    Object.fromEntries(cells.map((c) => [c.getAttribute('data-stat')!, Number(c.getAttribute('data-value'))])),
+    Object.fromEntries(
+      cells.map((c) => [c.getAttribute('data-stat')!, Number(c.getAttribute('data-value'))]),
+    ),
   )
 }
 
@@ -127,10 +145,14 @@ describe.skipIf(!haveChromium)('the playground in headless Chromium', () => {
       const errors: string[] = []
       page.on('pageerror', (error) => errors.push(error.message))
       await page.goto(server.url)
-      await page.waitForFunction(() => {
-        const s = (globalThis as { __playground?: PageState }).__playground
-        return s !== undefined && (s.ready || s.error !== undefined) && s.gpu.message !== 'checking'
-      }, null, { timeout: 30_000 })
+      await page.waitForFunction(
+        () => {
+          const s = (globalThis as { __playground?: PageState }).__playground
+          return s !== undefined && (s.ready || s.error !== undefined) && s.gpu.message !== 'checking'
+        },
+        null,
+        { timeout: 30_000 },
+      )
       const loaded = await state(page)
       expect(loaded.error).toBeUndefined()
 
@@ -200,7 +222,8 @@ describe.skipIf(!haveChromium)('the playground in headless Chromium', () => {
 
       // WebGPU: the accelerator's own cache kinds, on Chromium's software adapter.
       if (!loaded.gpu.available) {
-        if (process.env.KV_REQUIRE_GPU === '1') throw new Error(`KV_REQUIRE_GPU=1 but the page found no WebGPU: ${loaded.gpu.message}`)
+        if (process.env.KV_REQUIRE_GPU === '1')
+          throw new Error(`KV_REQUIRE_GPU=1 but the page found no WebGPU: ${loaded.gpu.message}`)
         console.warn(`playground: WebGPU part skipped, the page says: ${loaded.gpu.message}`)
         return
       }
