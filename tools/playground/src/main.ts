@@ -108,6 +108,9 @@ byId('presets').append(
     return button
   }),
 )
+for (const rowId of ['mem-full', 'mem-composed']) {
+  byId(rowId).append(...Array.from({ length: 7 }, () => el('td', {}, '—')))
+}
 byId('heldout-name').textContent =
   `next tokens of ${heldOut.name} (held out from kvtiny-7m’s training; @kv/eval’s first document)`
 

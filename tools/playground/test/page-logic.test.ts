@@ -3,12 +3,15 @@ import { request } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { gunzipSync } from 'node:zlib'
+import { buildPipeline } from '@kv/eval'
+import { loadModel } from '@kv/runtime/node'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { defaultPrompt } from '../src/default-prompt.js'
 import { gpuPlan } from '../src/gpu-plan.js'
 import { composerRows, PLAYGROUND_METHODS, playgroundRegistry } from '../src/methods.js'
 import { argmax, klDivergence, logSoftmax, scoreToken, summarize } from '../src/metrics.js'
+import { PRESETS } from '../src/presets.js'
 import { servePlayground } from '../src/server.js'
 
 const logits = (size: number) =>
@@ -92,6 +95,20 @@ describe('the composer rows and the WebGPU plan', () => {
       if (method.name === 'kivi' || method.name === 'fp16') continue
       const parts = [{ method: method.name, params: {} }]
       expect(gpuPlan(parts).ok, method.name).toBe(false)
+    }
+  })
+})
+
+describe('the presets', () => {
+  it('each builds a cache on the embedded model, and the composer shows it', async () => {
+    const model = await loadModel()
+    for (const [label, spec] of PRESETS) {
+      const cache = model.createCache(buildPipeline(model, spec, playgroundRegistry()))
+      expect(cache.description === 'full', label).toBe(spec === 'full')
+      const rows = composerRows()
+      for (const part of playgroundRegistry().parse(spec)) {
+        expect(rows.some((row) => row.methods.some((m) => m.name === part.method))).toBe(true)
+      }
     }
   })
 })

@@ -220,6 +220,16 @@ describe.skipIf(!haveChromium)('the playground in headless Chromium', () => {
           `JavaScript on the CPU path ${gzipped} bytes gzipped (${scripts.join(', ')}); scoring ${JSON.stringify(summary)}`,
       )
 
+      // A second visit reads the model from the browser's Cache API, not the server.
+      await page.reload()
+      await page.waitForFunction(
+        () => (globalThis as { __playground?: PageState }).__playground?.ready === true,
+      )
+      const revisit = (await state(page)).model!
+      expect(revisit.networkBytes).toBe(0)
+      expect(revisit.cachedBytes).toBe(loaded.model!.networkBytes)
+      expect(errors).toEqual([])
+
       // WebGPU: the accelerator's own cache kinds, on Chromium's software adapter.
       if (!loaded.gpu.available) {
         if (process.env.KV_REQUIRE_GPU === '1')
