@@ -46,10 +46,30 @@ export function headFigures(cache: KVCache, numLayers: number, numKVHeads: numbe
 }
 
 /**
+ * Which encoded slots of a head are merged across layers (MiniCache): a merged block's side marks each
+ * row it holds as retained (its own row kept) or merged (read as the pair's shared direction × this
+ * layer's magnitude). 1 per merged slot, 0 otherwise, in slot order.
+ */
+export function sharedSlots(store: HeadStore): Uint8Array {
+  const flags = new Uint8Array(store.count)
+  let slot = 0
+  for (const block of store.blocks) {
+    const side = block.keys as { merged?: boolean; retainedIndex?: Int32Array }
+    if (side.merged === true && side.retainedIndex !== undefined) {
+      for (let row = 0; row < block.tokens && slot + row < flags.length; row++) {
+        if (side.retainedIndex[row] === -1) flags[slot + row] = 1
+      }
+    }
+    slot += block.tokens
+  }
+  return flags
+}
+
+/**
  * Draws the cache as a strip per layer × KV head over the sequence's positions: grey where the position
  * is not held (evicted, or never stored), green in the float32 window, blue / purple / magenta for
  * encoded slots at precision tier 0 / 1 / 2 (MiKV demotes to lower tiers), orange for merged slots (mass
- * above 1), with tokens held, bytes logical / physical and the ratio to float16 beside it.
+ * above 1, or MiniCache's direction shared with the paired layer), with tokens held, bytes logical / physical and the ratio to float16 beside it.
  */
 export function drawCache(
   canvas: HTMLCanvasElement,
@@ -85,9 +105,10 @@ export function drawCache(
     const positions = view.positions()
     const mass = view.mass()
     const tiers = view instanceof HeadStore ? view.stats.tiers : undefined
+    const shared = view instanceof HeadStore ? sharedSlots(view) : undefined
     for (let slot = 0; slot < positions.length; slot++) {
       g.fillStyle =
-        mass[slot]! > 1
+        mass[slot]! > 1 || shared?.[slot] === 1
           ? SLOT_COLOURS.merged
           : slot >= view.encodedCount
             ? SLOT_COLOURS.window

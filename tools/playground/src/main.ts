@@ -92,7 +92,7 @@ byId('legend').append(
       ['encoded, tier 0 (the codec’s precision)', SLOT_COLOURS.encoded[0]],
       ['encoded, tier 1 (demoted)', SLOT_COLOURS.encoded[1]],
       ['encoded, tier 2', SLOT_COLOURS.encoded[2]],
-      ['merged (mass > 1)', SLOT_COLOURS.merged],
+      ['merged (mass > 1; MiniCache: shared across layers)', SLOT_COLOURS.merged],
     ] as const
   ).map(([label, colour]) => el('span', {}, el('i', { style: `background:${colour}` }), label)),
 )
