@@ -46,6 +46,7 @@ export function applyPlan(store: HeadStore, plan: SlotPlan, policy: KVPolicy): I
     }
   }
 
+  if (merge || plan.demote) store.stats.writable()
   if (merge && merge.from.length > 0) {
     const keys = store.decodeAll('key')
     const values = store.decodeAll('value')

@@ -1,4 +1,4 @@
-import type { CachePhase, KVCodec, KVPolicy } from '@kv/tensor/contracts'
+import type { CachePhase, KVCodec, KVPolicy, PlainState } from '@kv/tensor/contracts'
 import type { AttendRequest } from './attention.js'
 import type { HeadStore } from './head-store.js'
 import type { CacheOptions, CacheShape } from './kv-cache.js'
@@ -15,6 +15,9 @@ export interface CacheHost {
 
 /**
  * Per-cache state of an extension: the hooks the cache calls. Every hook is optional.
+ *
+ * A hook that throws undoes the step: the cache goes back to where it was after the last `endStep`
+ * (see `Stateful` in `@kv/tensor/contracts`).
  *
  * Order within a step: `onPrompt` (prompt rows only) → `attend` (decode steps) → at `endStep`, per layer
  * and head: the policy's plan, `onRemove` with what it removed, `afterPlan`, then the head's full
@@ -38,6 +41,13 @@ export interface ExtensionState {
   /** Bytes the extension holds beside the head stores (indexes, shared rows). */
   logicalBytes?(): number
   physicalBytes?(): number
+  /**
+   * The per-sequence state (indexes, shared rows), as plain data that later hooks do not change; the cache
+   * saves it at the start of every step to undo a failed one, and with `KVCache.saveState`. An extension
+   * that keeps state implements both.
+   */
+  saveState?(): PlainState
+  loadState?(state: PlainState): void
 }
 
 /**

@@ -1,7 +1,7 @@
 import { Tensor } from '@kv/tensor'
 import type { CachePhase, EncodedBlock, KVCodec } from '@kv/tensor/contracts'
-import { RawRows } from './raw-rows.js'
-import { SlotStats } from './slot-stats.js'
+import { RawRows, type RawRowsMark, type RawRowsState } from './raw-rows.js'
+import { SlotStats, type SlotStatsMark } from './slot-stats.js'
 
 /** Keys and values of consecutive slots, encoded by the cache's codec. */
 export interface StoredBlock {
@@ -41,7 +41,7 @@ export class HeadStore implements HeadSlots {
   readonly head: number
   readonly headDim: number
   readonly stats: SlotStats
-  readonly blocks: StoredBlock[] = []
+  blocks: StoredBlock[] = []
   readonly rawKeys: RawRows
   readonly rawValues: RawRows
   readonly codec: KVCodec
@@ -267,4 +267,87 @@ export class HeadStore implements HeadSlots {
     }
     return bytes
   }
+
+  /**
+   * Remembers what the head holds now, cheaply (blocks are never changed in place, rows and statistics
+   * are shared until written); `rollback` returns to it.
+   */
+  mark(): HeadMark {
+    return {
+      blocks: this.blocks.slice(),
+      keys: this.rawKeys.mark(),
+      values: this.rawValues.mark(),
+      stats: this.stats.mark(),
+    }
+  }
+
+  rollback(mark: HeadMark): void {
+    this.blocks = mark.blocks.slice()
+    this.rawKeys.rollback(mark.keys)
+    this.rawValues.rollback(mark.values)
+    this.stats.rollback(mark.stats)
+  }
+
+  /** Forgets the mark (writes go in place again). */
+  releaseMark(): void {
+    this.rawKeys.release()
+    this.rawValues.release()
+    this.stats.release()
+  }
+
+  /** What the head holds, as plain data: the codec's blocks as they are, copies of rows and statistics. */
+  saveState(): HeadState {
+    return {
+      blocks: this.blocks.map((block) => ({ keys: block.keys, values: block.values, tokens: block.tokens })),
+      keys: this.rawKeys.saveState(),
+      values: this.rawValues.saveState(),
+      stats: this.stats.saveState(),
+    }
+  }
+
+  loadState(state: HeadState): void {
+    const where = `layer ${this.layer} head ${this.head}`
+    if (!Array.isArray(state.blocks)) throw new RangeError(`${where}: blocks must be an array`)
+    let encoded = 0
+    for (const [i, block] of state.blocks.entries()) {
+      if (!Number.isInteger(block?.tokens) || block.tokens < 1 || !block.keys || !block.values) {
+        throw new RangeError(`${where}: block ${i} is not a stored block`)
+      }
+      encoded += block.tokens
+    }
+    try {
+      this.rawKeys.loadState(state.keys)
+      this.rawValues.loadState(state.values)
+      this.stats.loadState(state.stats)
+    } catch (error) {
+      throw new RangeError(`${where}: ${(error as Error).message}`)
+    }
+    const count = encoded + this.rawKeys.count
+    if (this.rawValues.count !== this.rawKeys.count || this.stats.count !== count) {
+      throw new RangeError(
+        `${where}: ${encoded} encoded and ${this.rawKeys.count} full-precision slots, but statistics for ${this.stats.count}`,
+      )
+    }
+    this.blocks = state.blocks.map((block) => ({
+      keys: block.keys,
+      values: block.values,
+      tokens: block.tokens,
+    }))
+  }
+}
+
+/** What `HeadStore.mark` remembers. */
+export interface HeadMark {
+  readonly blocks: readonly StoredBlock[]
+  readonly keys: RawRowsMark
+  readonly values: RawRowsMark
+  readonly stats: SlotStatsMark
+}
+
+/** One head's slots as plain data. */
+export interface HeadState {
+  readonly blocks: readonly StoredBlock[]
+  readonly keys: RawRowsState
+  readonly values: RawRowsState
+  readonly stats: SlotStatsMark
 }

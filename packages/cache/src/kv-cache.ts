@@ -3,6 +3,7 @@ import type { CachePhase, ExitSchedule, KVCodec, KVPolicy } from '@kv/tensor/con
 import type { AttentionAccelerator } from './accelerator.js'
 import { applyPlan } from './apply-plan.js'
 import { type AttendRequest, AttentionScratch, attendHead } from './attention.js'
+import { CACHE_STATE_VERSION, type CacheState, type PluginStates, type StepMark } from './cache-state.js'
 import { validateComposition } from './compose.js'
 import type { CacheExtension, CacheHost, ExtensionState } from './extension.js'
 import { fullPrecision } from './full-precision.js'
@@ -93,6 +94,8 @@ export class KVCache {
   #rotated: Float32Array | undefined
   /** The policy's position hook, bound once. */
   readonly #attentionPositions: AttendRequest['attentionPositions']
+  /** The state before the open step (from its first `append`, `attend` or `endStep` to `endStep`). */
+  #step: StepMark | undefined
 
   constructor(shape: CacheShape, options: CacheOptions = {}) {
     validateComposition(shape, options)
@@ -205,7 +208,34 @@ export class KVCache {
         `append(layer ${layer}): attention must hold ${numKVHeads} arrays of ${tokens} sums`,
       )
     }
-    this.#accelerator?.append(layer, keys, values, positions)
+    const step = this.#begin()
+    try {
+      this.#appendRows(layer, keys, values, positions, tokens, options)
+    } catch (error) {
+      this.#undo()
+      throw error
+    }
+    const accelerator = this.#accelerator
+    if (accelerator) {
+      step.acceleratorFed = true
+      try {
+        accelerator.append(layer, keys, values, positions)
+      } catch (error) {
+        this.#loseAccelerator(`${accelerator.name}: ${(error as Error).message}`)
+      }
+    }
+  }
+
+  #appendRows(
+    layer: number,
+    keys: Float32Array,
+    values: Float32Array,
+    positions: Int32Array,
+    tokens: number,
+    { queries, attention }: AppendOptions,
+  ): void {
+    const { numKVHeads, headDim, numHeads } = this.#shape
+    const width = numKVHeads * headDim
     const group = numHeads / numKVHeads
     for (let head = 0; head < numKVHeads; head++) {
       const store = this.#stores[layer]![head]!
@@ -262,8 +292,19 @@ export class KVCache {
    * `[numHeads·headDim]`. Attention statistics are updated and shown to the policy.
    */
   attend(layer: number, queries: Float32Array, out?: Float32Array): Float32Array {
-    const { numKVHeads, numHeads, headDim } = this.#shape
     const result = this.#checkAttend(layer, queries, out)
+    this.#begin()
+    try {
+      this.#attendHeads(layer, queries, result)
+    } catch (error) {
+      this.#undo()
+      throw error
+    }
+    return result
+  }
+
+  #attendHeads(layer: number, queries: Float32Array, result: Float32Array): void {
+    const { numKVHeads, numHeads, headDim } = this.#shape
     const group = numHeads / numKVHeads
     const policy = this.#options.policy
     const position = this.#lastPosition[layer]!
@@ -296,7 +337,6 @@ export class KVCache {
         policy?.observe?.(layer, head, weights!.subarray(0, store.count), store.count)
       }
     }
-    return result
   }
 
   #checkAttend(layer: number, queries: Float32Array, out: Float32Array | undefined): Float32Array {
@@ -332,12 +372,16 @@ export class KVCache {
       applyRope(rotated, head * headDim, headDim, position, this.#invFreq)
     try {
       if (await accelerator.attend(layer, rotated, position, result)) return result
-      this.#acceleratorLost = `${accelerator.name} stopped serving`
+      this.#loseAccelerator(`${accelerator.name} stopped serving`)
     } catch (error) {
-      this.#acceleratorLost = `${accelerator.name}: ${(error as Error).message}`
+      this.#loseAccelerator(`${accelerator.name}: ${(error as Error).message}`)
     }
-    this.#accelerator = undefined
     return this.attend(layer, queries, result)
+  }
+
+  #loseAccelerator(reason: string): void {
+    this.#acceleratorLost ??= reason
+    this.#accelerator = undefined
   }
 
   /**
@@ -352,6 +396,17 @@ export class KVCache {
       throw new RangeError(`endStep: tokens must be a non-negative integer, got ${tokens}`)
     }
     const phase = options.phase ?? (appended > 1 || this.#length === 0 ? 'prefill' : 'decode')
+    this.#begin()
+    try {
+      this.#finishStep(phase, tokens)
+    } catch (error) {
+      this.#undo()
+      throw error
+    }
+    this.#commit()
+  }
+
+  #finishStep(phase: CachePhase, tokens: number): void {
     this.#length += tokens
     this.#pending.fill(0)
     const policy = this.#options.policy
@@ -373,6 +428,162 @@ export class KVCache {
       }
     }
     for (const extension of this.#extensions) extension.onStepEnd?.(phase)
+  }
+
+  /**
+   * Undoes the open step: the cache goes back to where it was after the last `endStep` (nothing happens
+   * when no step is open). `append`, `attend` and `endStep` do this themselves when a plug-in throws; a
+   * model runtime calls it when its own part of a step fails. An accelerator that was given rows in the
+   * step is dropped (its copy cannot be undone); the cache goes on on the CPU.
+   */
+  abortStep(): void {
+    if (this.#step) this.#undo()
+  }
+
+  /** Whether a step is open (rows appended or attention run since the last `endStep`). */
+  get stepOpen(): boolean {
+    return this.#step !== undefined
+  }
+
+  #begin(): StepMark {
+    if (this.#step) return this.#step
+    this.#step = {
+      heads: this.#stores.map((heads) => heads.map((store) => store.mark())),
+      length: this.#length,
+      pending: this.#pending.slice(),
+      lastPosition: this.#lastPosition.slice(),
+      plugins: this.#savePlugins(),
+      acceleratorFed: false,
+    }
+    return this.#step
+  }
+
+  #commit(): void {
+    for (const heads of this.#stores) for (const store of heads) store.releaseMark()
+    this.#step = undefined
+  }
+
+  #undo(): void {
+    const step = this.#step
+    if (!step) return
+    this.#step = undefined
+    this.#stores.forEach((heads, layer) => {
+      heads.forEach((store, head) => {
+        store.rollback(step.heads[layer]![head]!)
+        store.releaseMark()
+      })
+    })
+    this.#length = step.length
+    step.pending.forEach((count, layer) => {
+      this.#pending[layer] = count
+    })
+    step.lastPosition.forEach((position, layer) => {
+      this.#lastPosition[layer] = position
+    })
+    this.#loadPlugins(step.plugins)
+    if (step.acceleratorFed && this.#accelerator) {
+      this.#loseAccelerator(
+        `${this.#accelerator.name}: a failed step was undone, which its copy cannot follow`,
+      )
+    }
+  }
+
+  #savePlugins(): PluginStates {
+    const { policy, exit } = this.#options
+    return {
+      codec: this.#codec.saveState?.() ?? null,
+      policy: policy?.saveState?.() ?? null,
+      exit: exit?.saveState?.() ?? null,
+      extensions: this.#extensions.map((extension) => extension.saveState?.() ?? null),
+    }
+  }
+
+  #loadPlugins(states: PluginStates): void {
+    const { policy, exit } = this.#options
+    if (this.#codec.loadState) this.#codec.loadState(states.codec)
+    if (policy?.loadState) policy.loadState(states.policy)
+    if (exit?.loadState) exit.loadState(states.exit)
+    this.#extensions.forEach((extension, i) => {
+      extension.loadState?.(states.extensions[i] ?? null)
+    })
+  }
+
+  /**
+   * The whole cache as plain data (see `CacheState`): blocks as the codec holds them, the full-precision
+   * window, slot statistics and the plug-ins' state. Between steps only. `loadState` on a cache of the
+   * same shape and pipeline restores it so that the next logits are bit-identical.
+   */
+  saveState(): CacheState {
+    if (this.#step) throw new Error('saveState: a step is open; call endStep (or abortStep) first')
+    const { numLayers, numKVHeads, headDim } = this.#shape
+    return {
+      version: CACHE_STATE_VERSION,
+      numLayers,
+      numKVHeads,
+      headDim,
+      description: this.description,
+      length: this.#length,
+      lastPosition: Int32Array.from(this.#lastPosition),
+      heads: this.#stores.map((heads) => heads.map((store) => store.saveState())),
+      ...this.#savePlugins(),
+    }
+  }
+
+  /**
+   * Restores a state from `saveState` of a cache with the same shape and pipeline. Checked first; a state
+   * that fails part-way leaves the cache as it was. An accelerator is dropped (its copy does not follow).
+   */
+  loadState(state: CacheState): void {
+    if (this.#step) throw new Error('loadState: a step is open; call endStep (or abortStep) first')
+    const { numLayers, numKVHeads, headDim } = this.#shape
+    if (state?.version !== CACHE_STATE_VERSION) {
+      throw new RangeError(
+        `loadState: state format version ${state?.version} is not ${CACHE_STATE_VERSION}, the one this @kv/cache reads`,
+      )
+    }
+    if (state.numLayers !== numLayers || state.numKVHeads !== numKVHeads || state.headDim !== headDim) {
+      throw new RangeError(
+        `loadState: the state is of ${state.numLayers} layers × ${state.numKVHeads} KV heads × ${state.headDim} dims, this cache ${numLayers} × ${numKVHeads} × ${headDim}`,
+      )
+    }
+    if (state.description !== this.description) {
+      throw new RangeError(
+        `loadState: the state was saved by a "${state.description}" cache, this one is "${this.description}"`,
+      )
+    }
+    if (!Number.isInteger(state.length) || state.length < 0) {
+      throw new RangeError(`loadState: length ${state.length} is not a token count`)
+    }
+    const lastPosition = state.lastPosition
+    if (
+      !(lastPosition instanceof Int32Array) ||
+      lastPosition.length !== numLayers ||
+      lastPosition.some((position) => position < -1 || position >= state.length)
+    ) {
+      throw new RangeError(
+        `loadState: lastPosition must hold, per layer, a position below length ${state.length} (or -1)`,
+      )
+    }
+    this.#begin()
+    try {
+      for (let layer = 0; layer < numLayers; layer++) {
+        for (let head = 0; head < numKVHeads; head++) {
+          const saved = state.heads?.[layer]?.[head]
+          if (!saved) throw new RangeError(`loadState: no state for layer ${layer} head ${head}`)
+          this.#stores[layer]![head]!.loadState(saved)
+        }
+      }
+      this.#loadPlugins(state)
+    } catch (error) {
+      this.#undo()
+      throw error
+    }
+    this.#commit()
+    this.#length = state.length
+    this.#pending.fill(0)
+    for (let layer = 0; layer < numLayers; layer++) this.#lastPosition[layer] = lastPosition[layer]!
+    if (this.#accelerator)
+      this.#loseAccelerator(`${this.#accelerator.name}: its copy does not follow loadState`)
   }
 
   /** Tokens held per layer and head, logical and physical bytes, and the ratio to a full float16 cache. */

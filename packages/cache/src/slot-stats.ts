@@ -14,6 +14,9 @@ export class SlotStats {
   attention = EMPTY_F32
   lastAttention = EMPTY_F32
   observed = EMPTY_F32
+  /** The positions array a mark still reads (all arrays are shared with it until a write). */
+  private pinned: Int32Array | undefined
+  private pinnedCount = 0
 
   constructor(tracksAttention: boolean) {
     this.tracksAttention = tracksAttention
@@ -58,6 +61,7 @@ export class SlotStats {
 
   push(position: number): void {
     if (this.count === this.positions.length) this.resize(this.count * 2)
+    else if (this.count < this.pinnedCount) this.writable()
     const slot = this.count++
     this.positions[slot] = position
     this.mass[slot] = 1
@@ -71,6 +75,7 @@ export class SlotStats {
 
   /** Adds one step's attention (summed over the query heads of the group) to every slot. */
   observe(weights: Float32Array): void {
+    this.writable()
     for (let slot = 0; slot < this.count; slot++) {
       const w = weights[slot]!
       this.attention[slot]! += w
@@ -81,6 +86,7 @@ export class SlotStats {
 
   /** Removes the slots flagged in `remove` (indexed by slot), preserving order. */
   remove(remove: Uint8Array): void {
+    this.writable()
     let write = 0
     for (let slot = 0; slot < this.count; slot++) {
       if (remove[slot]) continue
@@ -100,4 +106,112 @@ export class SlotStats {
     if (this.positions.length > 64 && this.count < this.positions.length / 4)
       this.resize(Math.max(16, this.count * 2))
   }
+
+  /**
+   * Call before writing slots in place (a policy's merge or demotion): when a mark shares the arrays, this
+   * moves to private copies first. `push`, `observe` and `remove` call it themselves.
+   */
+  writable(): void {
+    if (this.pinned === undefined || this.positions !== this.pinned) return
+    this.positions = this.positions.slice()
+    this.mass = this.mass.slice()
+    this.tiers = this.tiers.slice()
+    if (this.tracksAttention) {
+      this.attention = this.attention.slice()
+      this.lastAttention = this.lastAttention.slice()
+      this.observed = this.observed.slice()
+    }
+  }
+
+  /** Remembers the statistics held now, cheaply: the arrays are shared until a write over them. */
+  mark(): SlotStatsMark {
+    this.pinned = this.positions
+    this.pinnedCount = this.count
+    return this.arrays()
+  }
+
+  rollback(mark: SlotStatsMark): void {
+    this.count = mark.count
+    this.positions = mark.positions
+    this.mass = mark.mass
+    this.tiers = mark.tiers
+    this.attention = mark.attention
+    this.lastAttention = mark.lastAttention
+    this.observed = mark.observed
+  }
+
+  /** Forgets the mark: writes go in place again. */
+  release(): void {
+    this.pinned = undefined
+    this.pinnedCount = 0
+  }
+
+  /** A copy of the statistics of the slots held, as plain data. */
+  saveState(): SlotStatsMark {
+    const n = this.count
+    const copy = <T extends Int32Array | Float32Array | Uint8Array>(array: T) =>
+      array.slice(0, Math.min(n, array.length)) as T
+    return {
+      count: n,
+      positions: copy(this.positions),
+      mass: copy(this.mass),
+      tiers: copy(this.tiers),
+      attention: copy(this.attention),
+      lastAttention: copy(this.lastAttention),
+      observed: copy(this.observed),
+    }
+  }
+
+  loadState(state: SlotStatsMark): void {
+    const n = state.count
+    const tracked = [state.attention, state.lastAttention, state.observed]
+    if (
+      !Number.isInteger(n) ||
+      n < 0 ||
+      !(state.positions instanceof Int32Array) ||
+      !(state.mass instanceof Float32Array) ||
+      !(state.tiers instanceof Uint8Array) ||
+      [state.positions, state.mass, state.tiers].some((a) => a.length < n) ||
+      tracked.some((a) => !(a instanceof Float32Array) || a.length < (this.tracksAttention ? n : 0))
+    ) {
+      throw new RangeError(
+        `slot statistics: expected ${n} positions, masses and tiers${this.tracksAttention ? ' and attention sums' : ''}`,
+      )
+    }
+    this.count = 0
+    this.release()
+    this.resize(Math.max(16, n))
+    this.positions.set(state.positions.subarray(0, n))
+    this.mass.set(state.mass.subarray(0, n))
+    this.tiers.set(state.tiers.subarray(0, n))
+    if (this.tracksAttention) {
+      this.attention.set(state.attention.subarray(0, n))
+      this.lastAttention.set(state.lastAttention.subarray(0, n))
+      this.observed.set(state.observed.subarray(0, n))
+    }
+    this.count = n
+  }
+
+  private arrays(): SlotStatsMark {
+    return {
+      count: this.count,
+      positions: this.positions,
+      mass: this.mass,
+      tiers: this.tiers,
+      attention: this.attention,
+      lastAttention: this.lastAttention,
+      observed: this.observed,
+    }
+  }
+}
+
+/** Statistics of a head's slots: a mark (arrays shared) or a saved copy. */
+export interface SlotStatsMark {
+  readonly count: number
+  readonly positions: Int32Array<ArrayBuffer>
+  readonly mass: Float32Array<ArrayBuffer>
+  readonly tiers: Uint8Array<ArrayBuffer>
+  readonly attention: Float32Array<ArrayBuffer>
+  readonly lastAttention: Float32Array<ArrayBuffer>
+  readonly observed: Float32Array<ArrayBuffer>
 }

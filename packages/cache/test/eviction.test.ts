@@ -98,7 +98,7 @@ describe('eviction', () => {
     expect(after.logicalBytes).toBeLessThan(before.logicalBytes)
   })
 
-  it('a bad plan throws naming the policy and slot, and the head keeps what it had', () => {
+  it('a bad plan throws naming the policy and slot, and the step is undone: the cache is as before it', () => {
     const plans = new Map<number, (view: SlotView) => SlotPlan | null>([
       [9, (view) => ({ evict: Int32Array.of(0, view.count + 3) })],
     ])
@@ -108,8 +108,10 @@ describe('eviction', () => {
     expect(() => feed(cache, 1)).toThrow(
       'policy scripted: evict[1] = 13 is not a slot of layer 0 head 0 (0..9)',
     )
-    expect(cache.head(0, 0).count).toBe(10)
-    expect(cache.head(0, 0).decodeAll('key').subarray(0, keys.length)).toEqual(keys)
+    expect(cache.head(0, 0).count).toBe(9)
+    expect(cache.length).toBe(9)
+    expect(cache.stepOpen).toBe(false)
+    expect(cache.head(0, 0).decodeAll('key')).toEqual(keys)
   })
 
   it('keeps exactly the slots not evicted, in order, through blocks and the window (property)', () => {

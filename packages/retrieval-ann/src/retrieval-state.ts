@@ -1,6 +1,6 @@
 import type { AttendRequest, CacheHost, ExtensionState } from '@kv/cache'
-import { accumulateRowsMany, applyRope, dot, softmax } from '@kv/tensor'
-import type { CachePhase, KeyIndex, KeyRetriever } from '@kv/tensor/contracts'
+import { accumulateRowsMany, applyRope, dot, StateReader, softmax } from '@kv/tensor'
+import type { CachePhase, KeyIndex, KeyRetriever, PlainState } from '@kv/tensor/contracts'
 
 /** What retrieval did so far: searches made and keys scored by them. */
 export interface RetrievalCounters {
@@ -35,6 +35,52 @@ export class RetrievalState implements ExtensionState {
     this.indexes = perHead((layer, head) => retriever.createIndex(layer, head, headDim))
     this.lastIndexed = perHead(() => -1)
     this.samples = perHead(() => undefined)
+  }
+
+  /**
+   * The indexes (each as it saves itself; null for an index that cannot), the last position indexed and
+   * the prompt's sample queries per head, and the counters.
+   */
+  saveState(): PlainState {
+    const flat = <T>(rows: T[][]) => rows.flat()
+    return {
+      indexes: flat(this.indexes).map((index) => index.saveState?.() ?? null),
+      lastIndexed: Int32Array.from(flat(this.lastIndexed)),
+      samples: flat(this.samples).map((sample) => sample ?? null),
+      counters: { ...this.counters },
+    }
+  }
+
+  loadState(state: PlainState): void {
+    const read = new StateReader('retrievalAttention', state)
+    const { numLayers, numKVHeads } = this.host.shape
+    const heads = numLayers * numKVHeads
+    const indexes = read.list('indexes')
+    const lastIndexed = read.array('lastIndexed', Int32Array)
+    const samples = read.list('samples')
+    const counters = read.object('counters')
+    if (indexes.length !== heads || lastIndexed.length !== heads || samples.length !== heads) {
+      throw new RangeError(
+        `retrievalAttention: the saved state is not of ${numLayers} layers × ${numKVHeads} heads`,
+      )
+    }
+    samples.forEach((sample, i) => {
+      if (sample !== null && !(sample instanceof Float32Array)) {
+        throw new TypeError(`retrievalAttention: saved samples[${i}] must be a Float32Array or null`)
+      }
+    })
+    const searches = counters.number('searches', { min: 0 })
+    const scanned = counters.number('scanned', { min: 0 })
+    const candidates = counters.number('candidates', { min: 0 })
+    for (let i = 0; i < heads; i++) {
+      const layer = Math.floor(i / numKVHeads)
+      const head = i % numKVHeads
+      const saved = indexes[i]!
+      if (saved !== null) this.indexes[layer]![head]!.loadState?.(saved)
+      this.lastIndexed[layer]![head] = lastIndexed[i]!
+      this.samples[layer]![head] = samples[i] === null ? undefined : (samples[i] as Float32Array).slice()
+    }
+    Object.assign(this.counters, { searches, scanned, candidates })
   }
 
   /** Keeps the prompt's rotated queries of a KV head's group as sample queries for building its index. */

@@ -79,6 +79,8 @@ describe('loadModel (node)', () => {
   it('names a folder without config.json', async () => {
     const folder = await mkdtemp(join(tmpdir(), 'kv-empty-'))
     await writeFile(join(folder, 'model.safetensors'), new Uint8Array(0))
-    await expect(loadModel(folder)).rejects.toThrow(`cannot read model config ${join(folder, 'config.json')}`)
+    await expect(loadModel(folder)).rejects.toThrow(
+      `${join(folder, 'config.json')}: cannot read model config: ENOENT`,
+    )
   })
 })

@@ -19,6 +19,7 @@ export { packCodes, unpackCodes } from './quant/pack.js'
 export { quantizeAffine } from './quant/quantize.js'
 export { selectQuantizedRows } from './quant/select.js'
 export { Rng } from './random/rng.js'
+export { copyArray, StateReader } from './state/state-reader.js'
 export type { DType, PackedDType, StorageFor } from './tensor/dtype.js'
 export {
   bytesPerElement,

@@ -1,3 +1,4 @@
+import { StateReader } from '@kv/tensor'
 import type { KVPolicy, SlotPlan, SlotView } from '@kv/tensor/contracts'
 import { PlanScratch } from '../shared/select.js'
 import { checkInRange, checkInteger, checkKnownKeys } from '../shared/validate.js'
@@ -168,6 +169,31 @@ export function d2o(options: D2OOptions = {}): D2OPolicy {
       promptLength = 0
       streaming = false
       prefill.clear()
+    },
+    saveState: () => ({
+      ratios: ratios?.slice() ?? null,
+      protectedLayer: protectedLayer.slice(),
+      heavyShare,
+      recentShare,
+      promptLength,
+      thresholds: thresholds.slice(),
+      numHeads,
+      streaming,
+      layerScores: layerScores?.slice() ?? null,
+      prefill: prefill.saveState(),
+    }),
+    loadState(state) {
+      const read = new StateReader('d2o', state)
+      ratios = read.arrayOrNull('ratios', Float64Array)
+      protectedLayer = read.array('protectedLayer', Uint8Array)
+      heavyShare = read.number('heavyShare')
+      recentShare = read.number('recentShare')
+      promptLength = read.number('promptLength', { integer: true, min: 0 })
+      thresholds = read.array('thresholds', Float64Array)
+      numHeads = read.number('numHeads', { integer: true, min: 0 })
+      streaming = read.boolean('streaming')
+      layerScores = read.arrayOrNull('layerScores', Float64Array) ?? undefined
+      prefill.loadState(read.raw('prefill'))
     },
   }
 }

@@ -1,4 +1,5 @@
-import type { SlotView } from '@kv/tensor/contracts'
+import { copyArray, StateReader } from '@kv/tensor'
+import type { PlainState, SlotView } from '@kv/tensor/contracts'
 
 /**
  * A layer's attention-variance score as in the D2O reference: for each head, the (unbiased) variance over
@@ -125,5 +126,34 @@ export class PrefillAttention {
 
   clear(): void {
     this.heads.clear()
+  }
+
+  /** The sums so far, as plain data (see `Stateful`). */
+  saveState(): PlainState {
+    const entries = [...this.heads]
+    return {
+      keys: Int32Array.from(entries, ([key]) => key),
+      counts: Int32Array.from(entries, ([, entry]) => entry.n),
+      sums: entries.map(([, entry]) => entry.sums.slice()),
+    }
+  }
+
+  loadState(state: PlainState): void {
+    const read = new StateReader('d2o prefill attention', state)
+    const keys = read.array('keys', Int32Array)
+    const counts = read.array('counts', Int32Array)
+    const sums = read.list('sums')
+    if (counts.length !== keys.length || sums.length !== keys.length) {
+      throw new RangeError('d2o prefill attention: saved keys, counts and sums differ in length')
+    }
+    const heads = Array.from(keys, (_, i) =>
+      copyArray(sums[i]!, Float64Array, () => {
+        throw new TypeError(`d2o prefill attention: saved sums[${i}] must be a Float64Array`)
+      }),
+    )
+    this.heads.clear()
+    keys.forEach((key, i) => {
+      this.heads.set(key, { sums: heads[i]!, n: counts[i]! })
+    })
   }
 }

@@ -1,3 +1,4 @@
+import { StateReader } from '@kv/tensor'
 import type { KVPolicy, SlotPlan, SlotView } from '@kv/tensor/contracts'
 import { evictLowestInRange, PlanScratch } from '../shared/select.js'
 import { type H2OBudget, type H2OOptions, h2oBudget, resolveH2OSettings } from './budget.js'
@@ -51,6 +52,10 @@ export function h2o(options: H2OOptions = {}): KVPolicy {
     },
     reset() {
       promptLength = -1
+    },
+    saveState: () => ({ promptLength }),
+    loadState(state) {
+      promptLength = new StateReader('h2o', state).number('promptLength', { integer: true, min: -1 })
     },
   }
 }

@@ -50,6 +50,20 @@ export class DecayedImportance {
     }
     this.n = k
   }
+
+  /** The scores kept, as plain data. */
+  saveState(): { positions: Int32Array; scores: Float32Array } {
+    return { positions: this.positions.slice(0, this.n), scores: this.scores.slice(0, this.n) }
+  }
+
+  loadState(positions: Int32Array, scores: Float32Array): void {
+    if (positions.length !== scores.length) {
+      throw new RangeError('sparseWindow: saved positions and scores differ in length')
+    }
+    this.positions = Int32Array.from(positions)
+    this.scores = Float32Array.from(scores)
+    this.n = positions.length
+  }
 }
 
 /**

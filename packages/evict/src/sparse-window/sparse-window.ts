@@ -1,3 +1,4 @@
+import { copyArray, StateReader } from '@kv/tensor'
 import type { KVPolicy, SlotPlan, SlotView } from '@kv/tensor/contracts'
 import { evictLowestInRange, PlanScratch } from '../shared/select.js'
 import { DecayedImportance } from './importance.js'
@@ -70,6 +71,37 @@ export function sparseWindow(
     },
     reset() {
       heads.clear()
+    },
+    saveState() {
+      const entries = [...heads]
+      const saved = entries.map(([, importance]) => importance.saveState())
+      return {
+        keys: Int32Array.from(entries, ([key]) => key),
+        positions: saved.map((s) => s.positions),
+        scores: saved.map((s) => s.scores),
+      }
+    },
+    loadState(state) {
+      const read = new StateReader('sparseWindow', state)
+      const keys = read.array('keys', Int32Array)
+      const positions = read.list('positions')
+      const scores = read.list('scores')
+      if (positions.length !== keys.length || scores.length !== keys.length) {
+        throw new RangeError('sparseWindow: saved keys, positions and scores differ in length')
+      }
+      const restored = Array.from(keys, (key, i) => {
+        const importance = new DecayedImportance()
+        const bad = (what: string) => (): never => {
+          throw new TypeError(`sparseWindow: saved ${what}[${i}] is not the right typed array`)
+        }
+        importance.loadState(
+          copyArray(positions[i]!, Int32Array, bad('positions')),
+          copyArray(scores[i]!, Float32Array, bad('scores')),
+        )
+        return [key, importance] as const
+      })
+      heads.clear()
+      for (const [key, importance] of restored) heads.set(key, importance)
     },
   }
 }

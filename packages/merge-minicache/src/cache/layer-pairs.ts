@@ -1,7 +1,7 @@
 import { type CacheHost, type ExtensionState, float32Codec, type HeadStore } from '@kv/cache'
-import { Tensor } from '@kv/tensor'
-import type { CachePhase, KVCodec, LayerMerger } from '@kv/tensor/contracts'
-import { MergedCodec } from './merged-codec.js'
+import { StateReader, Tensor } from '@kv/tensor'
+import type { CachePhase, EncodedBlock, KVCodec, LayerMerger, PlainState } from '@kv/tensor/contracts'
+import { MergedCodec, type MergedSide, type SharedDirections } from './merged-codec.js'
 
 /**
  * Cross-layer merging inside the cache: when both layers of a pair have a block of the same tokens ready
@@ -66,6 +66,81 @@ export class LayerPairs implements ExtensionState {
         }
       }
     }
+  }
+
+  /**
+   * The merge counters and, for every shared block the paired layers hold, its mutable parts (the encoded
+   * directions, which rows are present and alive, how many sides hold it): a failed step can change them
+   * in place through `select` and `release`.
+   */
+  saveState(): PlainState {
+    const shared = this.sharedBlocks()
+    return {
+      merged: this.merged,
+      unmerged: this.unmerged,
+      // Plain data as saved: the codecs' blocks are objects of numbers and typed arrays.
+      shared: shared as unknown as PlainState[],
+      direction: shared.map((s) => s.direction) as unknown as PlainState[],
+      present: shared.map((s) => s.present.slice()),
+      aliveA: shared.map((s) => s.alive[0].slice()),
+      aliveB: shared.map((s) => s.alive[1].slice()),
+      holders: Int32Array.from(shared, (s) => s.holders),
+    }
+  }
+
+  loadState(state: PlainState): void {
+    const read = new StateReader('minicache', state)
+    const merged = read.number('merged', { integer: true, min: 0 })
+    const unmerged = read.number('unmerged', { integer: true, min: 0 })
+    const shared = read.list('shared') as unknown as SharedDirections[]
+    const direction = read.list('direction')
+    const holders = read.array('holders', Int32Array)
+    const parts = ['present', 'aliveA', 'aliveB'].map((key) => read.list(key))
+    const count = shared.length
+    if ([direction.length, holders.length, ...parts.map((p) => p.length)].some((n) => n !== count)) {
+      throw new RangeError('minicache: saved shared blocks and their parts differ in count')
+    }
+    shared.forEach((s, i) => {
+      const [present, aliveA, aliveB] = parts.map((p) => p[i]) as [Int32Array, Uint8Array, Uint8Array]
+      const fits =
+        s?.present instanceof Int32Array &&
+        present instanceof Int32Array &&
+        present.length === s.present.length &&
+        aliveA instanceof Uint8Array &&
+        aliveB instanceof Uint8Array &&
+        aliveA.length === s.alive?.[0]?.length &&
+        aliveB.length === s.alive?.[1]?.length &&
+        direction[i] !== null &&
+        typeof direction[i] === 'object'
+      if (!fits) throw new TypeError(`minicache: saved shared block ${i} does not match the block it names`)
+    })
+    shared.forEach((s, i) => {
+      const [present, aliveA, aliveB] = parts.map((p) => p[i]) as [Int32Array, Uint8Array, Uint8Array]
+      s.direction = direction[i] as unknown as EncodedBlock
+      s.present.set(present)
+      s.alive[0].set(aliveA)
+      s.alive[1].set(aliveB)
+      s.holders = holders[i]!
+    })
+    this.merged = merged
+    this.unmerged = unmerged
+  }
+
+  /** Every shared block held by a side in the paired layers, once. */
+  private sharedBlocks(): SharedDirections[] {
+    const found = new Set<SharedDirections>()
+    for (const [a, b] of this.pairs) {
+      for (const layer of [a, b]) {
+        for (let head = 0; head < this.host.shape.numKVHeads; head++) {
+          for (const block of this.host.head(layer, head).blocks) {
+            for (const side of [block.keys, block.values] as MergedSide[]) {
+              if (side.merged === true) found.add(side.shared)
+            }
+          }
+        }
+      }
+    }
+    return [...found]
   }
 
   private mergeBlock(storeA: HeadStore, storeB: HeadStore, take: number, phase: CachePhase): void {

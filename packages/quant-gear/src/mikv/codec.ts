@@ -1,4 +1,4 @@
-import type { Tensor } from '@kv/tensor'
+import { copyArray, StateReader, type Tensor } from '@kv/tensor'
 import type { EncodeContext, KVCodec } from '@kv/tensor/contracts'
 import { blockInput, checkInteger, checkKeep, checkOneOf, checkSpan } from '../shared/input.js'
 import { balancerFromPrompt } from './balancer.js'
@@ -86,6 +86,27 @@ export function mixedPrecision(options: MixedPrecisionOptions = {}): MixedPrecis
         throw new RangeError(`${where}.calibrate: queries have ${q.headDim} channels, keys ${k.headDim}`)
       }
       balancers.set(key(layer, head), balancerFromPrompt(q.data, q.tokens, k.data, k.tokens, k.headDim))
+    },
+    saveState() {
+      const entries = [...balancers]
+      return { heads: entries.map(([head]) => head), balancers: entries.map(([, b]) => b.slice()) }
+    },
+    loadState(state) {
+      const read = new StateReader(where, state)
+      const heads = read.list('heads')
+      const saved = read.list('balancers')
+      if (heads.length !== saved.length || heads.some((head) => typeof head !== 'string')) {
+        throw new RangeError(`${where}: saved heads and balancers do not pair up`)
+      }
+      const restored = saved.map((b, i) =>
+        copyArray(b, Float32Array, () => {
+          throw new TypeError(`${where}: saved balancers[${i}] must be a Float32Array`)
+        }),
+      )
+      balancers.clear()
+      heads.forEach((head, i) => {
+        balancers.set(head as string, restored[i]!)
+      })
     },
     encode(block: Tensor<'f32'>, context: EncodeContext): MixedBlock {
       const { data, tokens, headDim } = blockInput(`${where}.encode`, block)

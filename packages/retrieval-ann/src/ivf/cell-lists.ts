@@ -1,3 +1,5 @@
+import type { StateReader } from '@kv/tensor'
+import type { PlainState } from '@kv/tensor/contracts'
 /**
  * The inverted lists of an IVF: per cell, a growable Int32Array of rows. Growth doubles, so appending is
  * amortised O(1) and `bytes()` reports the capacity actually allocated.
@@ -72,5 +74,30 @@ export class CellLists {
     let total = this.lengths.byteLength
     for (const list of this.lists) total += list.byteLength
     return total
+  }
+
+  /** The lists with their capacity, as plain data (copies). */
+  saveState(): PlainState {
+    return { lengths: this.lengths.slice(), lists: this.lists.map((list) => list.slice()) }
+  }
+
+  /** A `CellLists` from `saveState`'s data. */
+  static fromState(read: StateReader): CellLists {
+    const lengths = read.array('lengths', Int32Array)
+    const lists = read.list('lists')
+    if (lists.length !== lengths.length || lengths.length === 0) {
+      throw new RangeError(`${read.where}: saved lists and lengths differ in count`)
+    }
+    const restored = new CellLists(lengths.length)
+    lists.forEach((list, c) => {
+      if (!(list instanceof Int32Array) || list.length < lengths[c]! || lengths[c]! < 0) {
+        throw new TypeError(
+          `${read.where}: saved list ${c} must be an Int32Array of at least ${lengths[c]} rows`,
+        )
+      }
+      restored.lists[c] = list.slice()
+      restored.lengths[c] = lengths[c]!
+    })
+    return restored
   }
 }

@@ -1,3 +1,6 @@
+import type { StateReader } from '@kv/tensor'
+import type { PlainState } from '@kv/tensor/contracts'
+
 /**
  * Id → row map as an open-addressing hash table in typed arrays, so that the index's `bytes()` counts it
  * exactly (a `Map` has no measurable size). Deleted entries leave tombstones until the next rehash.
@@ -86,6 +89,25 @@ export class IdTable {
       const key = oldKeys[slot]!
       if (key >= 0) this.set(key, oldRows[slot]!)
     }
+  }
+
+  /** The hash table, as plain data (copies). */
+  saveState(): PlainState {
+    return { keys: this.keys.slice(), rows: this.rows.slice(), used: this.used, live: this.live }
+  }
+
+  loadState(read: StateReader): void {
+    const keys = read.array('keys', Int32Array)
+    const rows = read.array('rows', Int32Array)
+    const used = read.number('used', { integer: true, min: 0, max: keys.length })
+    const live = read.number('live', { integer: true, min: 0, max: used })
+    if (rows.length !== keys.length || keys.length === 0 || (keys.length & (keys.length - 1)) !== 0) {
+      throw new RangeError(`${read.where}: saved keys and rows must be one power-of-two capacity`)
+    }
+    this.keys = keys
+    this.rows = rows
+    this.used = used
+    this.live = live
   }
 }
 

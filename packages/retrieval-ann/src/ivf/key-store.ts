@@ -1,3 +1,5 @@
+import type { StateReader } from '@kv/tensor'
+import type { PlainState } from '@kv/tensor/contracts'
 /**
  * The index's own copy of the keys, row-major, with the id of each row. Rows freed by `remove` are
  * reused by later adds, so memory follows the keys held, not the keys ever added.
@@ -76,5 +78,35 @@ export class KeyStore {
     ids.set(this.ids)
     this.keys = keys
     this.ids = ids
+  }
+
+  /** The rows, ids and free list, as plain data (copies). */
+  saveState(): PlainState {
+    return {
+      keys: this.keys.slice(),
+      ids: this.ids.slice(),
+      free: this.free.slice(),
+      freeCount: this.freeCount,
+      rows: this.rows,
+    }
+  }
+
+  loadState(read: StateReader): void {
+    const keys = read.array('keys', Float32Array)
+    const ids = read.array('ids', Int32Array)
+    const free = read.array('free', Int32Array)
+    const rows = read.number('rows', { integer: true, min: 0, max: ids.length })
+    const freeCount = read.number('freeCount', { integer: true, min: 0, max: free.length })
+    const freed = free.subarray(0, freeCount)
+    if (keys.length !== ids.length * this.dim || freed.some((row) => row < 0 || row >= rows)) {
+      throw new RangeError(
+        `${read.where}: saved keys, ids and free rows do not fit a store of ${this.dim} dims`,
+      )
+    }
+    this.keys = keys
+    this.ids = ids
+    this.free = free
+    this.freeCount = freeCount
+    this.rows = rows
   }
 }

@@ -1,4 +1,5 @@
-import type { KeyIndex, KeySearchResult } from '@kv/tensor/contracts'
+import { StateReader } from '@kv/tensor'
+import type { KeyIndex, KeySearchResult, PlainState } from '@kv/tensor/contracts'
 import { TopKHeap } from '../exact/top-k-heap.js'
 import { checkInteger, checkQuery, checkRows, dotAt } from '../validate.js'
 import { assignKeysToCells, nearestCell } from './assign-keys.js'
@@ -215,6 +216,40 @@ export class QueryAwareIvfIndex implements KeyIndex {
       this.lists.bytes() +
       this.stamp.byteLength
     )
+  }
+
+  /** The keys, the id table, centroids and lists, as plain data (copies). */
+  saveState(): PlainState {
+    return {
+      store: this.store.saveState(),
+      table: this.table.saveState(),
+      centroids: this.centroids.slice(),
+      lists: this.lists.saveState(),
+      probes: this.probes,
+      // Search scratch: only its size is state (it counts in `bytes`); marks restart from a fresh epoch.
+      stampRows: this.stamp.length,
+    }
+  }
+
+  loadState(state: PlainState): void {
+    const read = new StateReader('QueryAwareIvfIndex', state)
+    const centroids = read.array('centroids', Float32Array)
+    const lists = CellLists.fromState(read.object('lists'))
+    if (centroids.length !== lists.cells * this.headDim) {
+      throw new RangeError(`QueryAwareIvfIndex: saved centroids are not ${lists.cells} × ${this.headDim}`)
+    }
+    const store = new KeyStore(this.headDim, 0)
+    store.loadState(read.object('store'))
+    const table = new IdTable(0)
+    table.loadState(read.object('table'))
+    this.probes = read.number('probes', { integer: true, min: 1 })
+    const stampRows = read.number('stampRows', { integer: true, min: 0, max: store.capacity })
+    this.stamp = new Uint32Array(stampRows)
+    this.epoch = 0
+    this.store = store
+    this.table = table
+    this.centroids = centroids
+    this.lists = lists
   }
 }
 

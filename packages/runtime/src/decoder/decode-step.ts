@@ -12,7 +12,7 @@ const running = new WeakSet<KVCache>()
  * The decode loop, for the CPU and accelerators alike: one token through every layer its exit schedule
  * runs. Each layer appends its key and value, then attends through the cache: on the CPU at once, or on
  * the cache's accelerator, whose answer is awaited (a lost device falls back to the CPU inside the
- * cache). Returns the next-token logits `[vocab]`.
+ * cache). Returns the next-token logits `[vocab]`. A step that throws leaves the cache as it was.
  */
 export async function decodeStep(model: Model, token: number, cache: KVCache): Promise<Float32Array> {
   if (running.has(cache)) throw new Error('step: the previous step of this cache has not finished')
@@ -37,6 +37,11 @@ export async function decodeStep(model: Model, token: number, cache: KVCache): P
       decodeAfterAttention(model, layer, b)
     }
     cache.endStep({ phase: 'decode', tokens: 1 })
+  } catch (error) {
+    // All or nothing: the cache goes back to where it was before this token (it has already, when a
+    // plug-in threw inside one of its calls).
+    cache.abortStep()
+    throw error
   } finally {
     running.delete(cache)
   }

@@ -99,6 +99,7 @@ export class Model {
    * only the last row with `lastOnly`). Into an empty cache the prompt runs in one batch, then the cache
    * plans and compresses (phase `prefill`). Into a cache that already holds a sequence (the next turn of
    * a conversation) the tokens are decoded one by one, each attending to what the cache holds.
+   * All or nothing: when anything fails, the cache is left as it was before the call.
    */
   async prefill(
     tokens: ArrayLike<number>,
@@ -118,23 +119,35 @@ export class Model {
       )
     }
     const positions = Int32Array.from({ length: count }, (_, t) => t)
-    const runs = layerMasks(cache, positions, this.config.numLayers)
-    for (let layer = 0; layer < this.config.numLayers; layer++) {
-      promptLayer(this, layer, hidden, positions, runs[layer]!, cache, options.trace)
+    try {
+      const runs = layerMasks(cache, positions, this.config.numLayers)
+      for (let layer = 0; layer < this.config.numLayers; layer++) {
+        promptLayer(this, layer, hidden, positions, runs[layer]!, cache, options.trace)
+      }
+      cache.endStep({ phase: 'prefill', tokens: count })
+    } catch (error) {
+      cache.abortStep()
+      throw error
     }
-    cache.endStep({ phase: 'prefill', tokens: count })
     if (options.lastOnly)
       return finalLogits(this, hidden.subarray((count - 1) * hiddenSize, count * hiddenSize))
     return finalLogitsRows(this, hidden, count)
   }
 
+  /** The next turn's tokens, one step each; all or nothing (a failure puts back the saved cache). */
   private async continuePrompt(tokens: ArrayLike<number>, cache: KVCache, lastOnly: boolean) {
     const vocab = this.config.vocabSize
     const rows = new Float32Array((lastOnly ? 1 : tokens.length) * vocab)
-    for (let t = 0; t < tokens.length; t++) {
-      const logits = await decodeStep(this, tokens[t]!, cache)
-      if (!lastOnly) rows.set(logits, t * vocab)
-      else if (t === tokens.length - 1) rows.set(logits)
+    const before = tokens.length > 1 ? cache.saveState() : undefined
+    try {
+      for (let t = 0; t < tokens.length; t++) {
+        const logits = await decodeStep(this, tokens[t]!, cache)
+        if (!lastOnly) rows.set(logits, t * vocab)
+        else if (t === tokens.length - 1) rows.set(logits)
+      }
+    } catch (error) {
+      if (before) cache.loadState(before)
+      throw error
     }
     return rows
   }

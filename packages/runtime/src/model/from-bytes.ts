@@ -1,4 +1,5 @@
 import { Model } from '../decoder/model.js'
+import { CheckpointError } from './checkpoint-error.js'
 import { type LlamaConfig, parseLlamaConfig } from './config.js'
 import { type LoadedTensor, parseSafetensors } from './safetensors.js'
 import { createTokenizer, type TextTokenizer } from './tokenizer.js'
@@ -16,9 +17,26 @@ export interface ModelBytes {
   readonly name?: string
 }
 
+/** Adds one shard's tensors; a tensor stored in two shards is an error naming both. */
+export function addShardTensors(into: Map<string, LoadedTensor>, shard: Map<string, LoadedTensor>): void {
+  for (const [name, tensor] of shard) {
+    const before = into.get(name)
+    if (before) {
+      throw new CheckpointError(
+        tensor.file ?? 'checkpoint',
+        name,
+        `tensor "${name}" is also stored in ${before.file ?? 'another shard'}`,
+      )
+    }
+    into.set(name, tensor)
+  }
+}
+
 /**
  * Builds a model from a checkpoint in memory, with no file system: the platform-neutral way to load one
- * (in a browser, fetch the files; in Node, `@kv/runtime/node`'s `loadModel` reads a folder).
+ * (in a browser, fetch the files; in Node, `@kv/runtime/node`'s `loadModel` reads a folder). The same
+ * checks as `loadModel`: safetensors headers and byte ranges, finite weights, and the config against the
+ * tensors; a fault is a `CheckpointError` naming `name`, the file and the field or tensor.
  *
  * @example
  * const [config, weights] = await Promise.all([
@@ -32,10 +50,17 @@ export function modelFromBytes(bytes: ModelBytes): Model {
   const where = bytes.name ?? 'modelFromBytes'
   const config = parseLlamaConfig(bytes.config, `${where}: config.json`)
   const shards = bytes.safetensors instanceof Uint8Array ? [bytes.safetensors] : bytes.safetensors
+  if (!Array.isArray(shards) || !shards.every((shard) => shard instanceof Uint8Array)) {
+    throw new CheckpointError(
+      `${where}: model.safetensors`,
+      'safetensors',
+      'safetensors must be a Uint8Array or an array of them (wrap an ArrayBuffer: new Uint8Array(buffer))',
+    )
+  }
   const tensors = new Map<string, LoadedTensor>()
   shards.forEach((shard, index) => {
     const file = shards.length === 1 ? `${where}: model.safetensors` : `${where}: shard ${index}`
-    for (const [name, tensor] of parseSafetensors(shard, file)) tensors.set(name, tensor)
+    addShardTensors(tensors, parseSafetensors(shard, file))
   })
   const tokenizer =
     bytes.tokenizer === undefined
@@ -45,8 +70,8 @@ export function modelFromBytes(bytes: ModelBytes): Model {
 }
 
 /**
- * A model from parsed parts, checking that they fit: every Llama tensor present with its shape, and a
- * tokenizer no larger than the vocabulary.
+ * A model from parsed parts, checking that they fit: every Llama tensor present with its shape, none the
+ * config has no place for, and a tokenizer no larger than the vocabulary.
  */
 export function assembleModel(
   config: LlamaConfig,
@@ -55,9 +80,11 @@ export function assembleModel(
   source: string | undefined,
 ): Model {
   if (tokenizer && tokenizer.vocabSize > config.vocabSize) {
-    throw new RangeError(
-      `${source ?? 'model'}: tokenizer has ${tokenizer.vocabSize} tokens, config.vocab_size is ${config.vocabSize}`,
+    throw new CheckpointError(
+      source ?? 'model',
+      'vocab_size',
+      `tokenizer has ${tokenizer.vocabSize} tokens, config.json vocab_size is ${config.vocabSize}`,
     )
   }
-  return new Model(config, llamaWeights(tensors, config), tokenizer, source)
+  return new Model(config, llamaWeights(tensors, config, source ?? 'checkpoint'), tokenizer, source)
 }

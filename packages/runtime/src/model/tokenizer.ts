@@ -1,4 +1,5 @@
 import { Tokenizer } from '@huggingface/tokenizers'
+import { CheckpointError, messageOf } from './checkpoint-error.js'
 
 /** A byte-level BPE tokenizer read from `tokenizer.json` (+ `tokenizer_config.json`), fully offline. */
 export interface TextTokenizer {
@@ -18,10 +19,19 @@ export function createTokenizer(
   where = 'tokenizer.json',
 ): TextTokenizer {
   const model = (json as { model?: { type?: string } } | null)?.model
-  if (model?.type !== 'BPE')
-    throw new TypeError(`${where}: model.type "${model?.type}" is not supported (only BPE)`)
-  const tokenizer = new Tokenizer(json as object, (config ?? {}) as object)
-  const vocabSize = tokenizer.get_vocab(true).size
+  if (model?.type !== 'BPE') {
+    throw new CheckpointError(where, 'model.type', `model.type "${model?.type}" is not supported (only BPE)`)
+  }
+  let tokenizer: Tokenizer
+  let vocabSize: number
+  try {
+    tokenizer = new Tokenizer(json as object, (config ?? {}) as object)
+    vocabSize = tokenizer.get_vocab(true).size
+  } catch (error) {
+    throw new CheckpointError(where, undefined, `not a usable tokenizer: ${messageOf(error)}`, {
+      cause: error,
+    })
+  }
   return {
     vocabSize,
     encode: (text) => tokenizer.encode(text, { add_special_tokens: false }).ids,

@@ -6,4 +6,5 @@
 export { EMBEDDED_MODEL_PACKAGE, embeddedModelPath } from './embedded-model.js'
 export { loadModel } from './load-model.js'
 export { readCheckpointTensors } from './read-checkpoint.js'
+export { readSafetensorsFile } from './read-safetensors-file.js'
 export { loadTokenizer } from './read-tokenizer.js'

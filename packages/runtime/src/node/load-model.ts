@@ -11,6 +11,9 @@ import { loadTokenizerIfPresent } from './read-tokenizer.js'
  * Loads a Hugging Face Llama-family checkpoint folder (`config.json`, `model.safetensors` or shards, and
  * `tokenizer.json` when present), or the embedded kvtiny-7m from `@kv/model-kvtiny` when no folder is
  * given. `model.source` is the absolute folder. Without `tokenizer.json` the model takes token ids only.
+ * Files are read with size limits, regular files only, shards confined to the folder; headers, byte
+ * ranges, weights (finite) and the config against the tensors are checked. A bad checkpoint is a
+ * `CheckpointError` naming the file and the field or tensor.
  *
  * @example
  * const model = await loadModel()

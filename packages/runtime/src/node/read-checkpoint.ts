@@ -1,37 +1,39 @@
-import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { type LoadedTensor, parseSafetensors } from '../model/safetensors.js'
+import { CheckpointError } from '../model/checkpoint-error.js'
+import { addShardTensors } from '../model/from-bytes.js'
+import type { LoadedTensor } from '../model/safetensors.js'
+import { JSON_LIMITS, readOptionalJsonFile } from './read-json.js'
+import { readSafetensorsFile } from './read-safetensors-file.js'
+import { confinedShardPath, weightMap } from './shard-paths.js'
 
 /**
  * Reads the weights of a checkpoint folder: `model.safetensors`, or the shards listed in
- * `model.safetensors.index.json`, one shard in memory at a time.
+ * `model.safetensors.index.json` (confined to the folder), each through positioned reads of its
+ * tensors. Every header, byte range and weight is checked; a fault is a `CheckpointError` naming the
+ * file and the tensor or field.
  *
  * @example
  * const tensors = await readCheckpointTensors('/models/kvtiny-7m')
  * tensors.get('model.norm.weight')?.shape // [256]
  */
 export async function readCheckpointTensors(folder: string): Promise<Map<string, LoadedTensor>> {
-  let shards: string[]
-  try {
-    const index = JSON.parse(await readFile(join(folder, 'model.safetensors.index.json'), 'utf8')) as {
-      weight_map?: Record<string, string>
-    }
-    if (!index.weight_map) throw new TypeError(`${folder}/model.safetensors.index.json: missing "weight_map"`)
-    shards = [...new Set(Object.values(index.weight_map))]
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
-    shards = ['model.safetensors']
-  }
+  const indexPath = join(folder, 'model.safetensors.index.json')
+  const index = await readOptionalJsonFile(indexPath, 'safetensors index', JSON_LIMITS.index)
+  if (index === undefined) return readSafetensorsFile(join(folder, 'model.safetensors'))
+  const map = weightMap(index, indexPath)
   const tensors = new Map<string, LoadedTensor>()
-  for (const shard of shards) {
-    const path = join(folder, shard)
-    let buffer: Uint8Array
-    try {
-      buffer = await readFile(path)
-    } catch (error) {
-      throw new Error(`cannot read checkpoint shard ${path}: ${(error as Error).message}`)
+  for (const shard of new Set(map.values())) {
+    const path = await confinedShardPath(folder, shard, indexPath)
+    addShardTensors(tensors, await readSafetensorsFile(path, join(folder, shard)))
+  }
+  for (const [name, shard] of map) {
+    if (tensors.get(name)?.file !== join(folder, shard)) {
+      throw new CheckpointError(
+        indexPath,
+        `weight_map.${name}`,
+        `tensor "${name}" is listed in shard "${shard}", which does not hold it`,
+      )
     }
-    for (const [name, tensor] of parseSafetensors(buffer, shard)) tensors.set(name, tensor)
   }
   return tensors
 }

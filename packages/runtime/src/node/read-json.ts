@@ -1,30 +1,56 @@
-import { readFile } from 'node:fs/promises'
+import { CheckpointError, messageOf } from '../model/checkpoint-error.js'
+import { readAt, withRegularFile } from './regular-file.js'
 
-/** Reads and parses a JSON file; an unreadable file or bad JSON is an error naming it and `what` it is. */
-export async function readJsonFile(path: string, what: string): Promise<unknown> {
-  const text = await readText(path, what, false)
-  return parse(text!, path, what)
+/** Size limits of the JSON files of a checkpoint folder; a larger file is refused unread. */
+export const JSON_LIMITS = {
+  /** `config.json`, `tokenizer_config.json`: a few kB in practice. */
+  config: 16 << 20,
+  /** `model.safetensors.index.json`: about 100 bytes per tensor. */
+  index: 64 << 20,
+  /** `tokenizer.json`: up to ~35 MB for 256k-token vocabularies. */
+  tokenizer: 256 << 20,
+} as const
+
+/**
+ * Reads and parses a JSON file of at most `maxBytes` bytes, a regular file only; a missing, unreadable,
+ * oversized or malformed file is a `CheckpointError` naming it and `what` it is.
+ */
+export async function readJsonFile(
+  path: string,
+  what: string,
+  maxBytes: number = JSON_LIMITS.config,
+): Promise<unknown> {
+  const bytes = await withRegularFile(path, what, async (file) => {
+    if (file.size > maxBytes) {
+      throw new CheckpointError(
+        path,
+        undefined,
+        `${what} is ${file.size} bytes, more than the limit of ${maxBytes}`,
+      )
+    }
+    const bytes = new Uint8Array(file.size)
+    await readAt(file, bytes, 0, path)
+    return bytes
+  })
+  return parseJson(bytes, path, what)
 }
 
 /** As `readJsonFile`, but a file that does not exist gives `undefined`. */
-export async function readOptionalJsonFile(path: string, what: string): Promise<unknown> {
-  const text = await readText(path, what, true)
-  return text === undefined ? undefined : parse(text, path, what)
-}
-
-async function readText(path: string, what: string, optional: boolean): Promise<string | undefined> {
+export async function readOptionalJsonFile(path: string, what: string, maxBytes?: number): Promise<unknown> {
   try {
-    return await readFile(path, 'utf8')
+    return await readJsonFile(path, what, maxBytes)
   } catch (error) {
-    if (optional && (error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
-    throw new Error(`cannot read ${what} ${path}: ${(error as Error).message}`)
+    if ((error as { cause?: NodeJS.ErrnoException }).cause?.code === 'ENOENT') return undefined
+    throw error
   }
 }
 
-function parse(text: string, path: string, what: string): unknown {
+function parseJson(bytes: Uint8Array, path: string, what: string): unknown {
   try {
-    return JSON.parse(text)
+    return JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes))
   } catch (error) {
-    throw new Error(`cannot read ${what} ${path}: ${(error as Error).message}`)
+    throw new CheckpointError(path, undefined, `${what} is not valid JSON: ${messageOf(error)}`, {
+      cause: error,
+    })
   }
 }

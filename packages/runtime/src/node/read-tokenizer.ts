@@ -1,6 +1,6 @@
 import { join } from 'node:path'
 import { createTokenizer, type TextTokenizer } from '../model/tokenizer.js'
-import { readJsonFile, readOptionalJsonFile } from './read-json.js'
+import { JSON_LIMITS, readJsonFile, readOptionalJsonFile } from './read-json.js'
 
 /**
  * Loads `tokenizer.json` (+ `tokenizer_config.json` when present) of a checkpoint folder; a missing or
@@ -11,12 +11,15 @@ import { readJsonFile, readOptionalJsonFile } from './read-json.js'
  * tokenizer.decode(tokenizer.encode('Fellow citizens')) // 'Fellow citizens'
  */
 export async function loadTokenizer(folder: string): Promise<TextTokenizer> {
-  return withConfig(folder, await readJsonFile(join(folder, 'tokenizer.json'), 'tokenizer'))
+  return withConfig(
+    folder,
+    await readJsonFile(join(folder, 'tokenizer.json'), 'tokenizer', JSON_LIMITS.tokenizer),
+  )
 }
 
 /** The folder's tokenizer, or `undefined` when it has no `tokenizer.json` (a weights-only checkpoint). */
 export async function loadTokenizerIfPresent(folder: string): Promise<TextTokenizer | undefined> {
-  const json = await readOptionalJsonFile(join(folder, 'tokenizer.json'), 'tokenizer')
+  const json = await readOptionalJsonFile(join(folder, 'tokenizer.json'), 'tokenizer', JSON_LIMITS.tokenizer)
   return json === undefined ? undefined : withConfig(folder, json)
 }
 

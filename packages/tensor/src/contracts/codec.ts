@@ -1,4 +1,5 @@
 import type { Tensor } from '../tensor/tensor.js'
+import type { PlainState } from './state.js'
 
 /** Whether a block holds keys or values: codecs group keys per channel and values per token. */
 export type KVRole = 'key' | 'value'
@@ -68,4 +69,7 @@ export interface KVCodec<B extends EncodedBlock = EncodedBlock> {
   release?(block: B): void
   /** Sees the prompt's queries and keys of a head before its first block is encoded (MiKV's balancer). */
   calibrate?(layer: number, head: number, queries: Tensor<'f32'>, keys: Tensor<'f32'>): void
+  /** The calibration learnt so far (see `Stateful`); a codec that calibrates implements both. */
+  saveState?(): PlainState
+  loadState?(state: PlainState): void
 }

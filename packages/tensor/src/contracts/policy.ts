@@ -1,4 +1,5 @@
 import type { CachePhase } from './codec.js'
+import type { PlainState } from './state.js'
 
 /**
  * What a policy sees of one head's slots when it plans. Slots are ordered by the position of the token
@@ -95,4 +96,7 @@ export interface KVPolicy {
   plan(view: SlotView): SlotPlan | null
   /** Forgets any per-sequence state (a cache reset). */
   reset?(): void
+  /** The per-sequence state (see `Stateful`); a policy that keeps any implements both. */
+  saveState?(): PlainState
+  loadState?(state: PlainState): void
 }

@@ -1,3 +1,5 @@
+import type { PlainState } from './state.js'
+
 /** What a search found: the ids of the keys it returns (best first) and how many keys it scored. */
 export interface KeySearchResult {
   readonly ids: Int32Array
@@ -20,6 +22,9 @@ export interface KeyIndex {
   search(query: Float32Array, k: number): KeySearchResult
   /** Bytes the index holds, keys included when it stores them. */
   bytes(): number
+  /** The keys and structure held, as plain data (see `Stateful`); an index that implements it is undone with a failed step and saved with the cache. */
+  saveState?(): PlainState
+  loadState?(state: PlainState): void
 }
 
 /**
