@@ -67,7 +67,10 @@ describe('save → bytes → restore → the next 16 steps give bit-identical lo
       const { state } = await readState(chunksOfBytes(bytes, 1000), { expect: { identity, pipeline: spec } })
       const restored = model.createCache(buildPipeline(model, spec))
       restored.loadState(state as ReturnType<typeof original.saveState>)
-      expect(restored.stats()).toEqual(original.stats())
+      // Everything but the allocation slack (a restored window is allocated to fit, not grown).
+      const { physicalBytes: _a, ratio: _b, ...held } = original.stats()
+      const { physicalBytes: _c, ratio: _d, ...back } = restored.stats()
+      expect(back).toEqual(held)
       for (let t = PROMPT; t < input.length; t++) {
         const expected = await model.step(input[t] as number, original)
         const actual = await model.step(input[t] as number, restored)
