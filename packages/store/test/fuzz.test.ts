@@ -116,7 +116,8 @@ describe('absurd lengths: an error, no huge allocation, no hang', () => {
     const tag = graph((out) => {
       out.u8(RECORD.object)
       out.varint(1)
-      out.string('k')
+      out.varint(2) // a new string of 1 byte (string table: 2·length)
+      out.u8(0x6b)
       out.u8(99)
     })
     expect((await readError([preamble(), headerSection(), tag])).message).toMatch(/unknown value tag 99/)

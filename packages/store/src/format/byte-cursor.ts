@@ -46,13 +46,6 @@ export class ByteCursor {
     return value
   }
 
-  int32(field: string): number {
-    this.need(4, field)
-    const value = this.view.getInt32(this.offset, true)
-    this.offset += 4
-    return value
-  }
-
   float64(field: string): number {
     this.need(8, field)
     const value = this.view.getFloat64(this.offset, true)
@@ -92,9 +85,14 @@ export class ByteCursor {
   }
 
   string(field: string): string {
-    const length = this.count(field, 1)
+    return this.utf8(this.count(field, 1), field)
+  }
+
+  /** `length` bytes of UTF-8. */
+  utf8(length: number, field: string): string {
+    const bytes = this.raw(length, field)
     try {
-      return decoder.decode(this.raw(length, field))
+      return decoder.decode(bytes)
     } catch {
       return this.fail(field, 'is not valid UTF-8')
     }

@@ -1,6 +1,6 @@
 const encoder = new TextEncoder()
 
-/** A growable little-endian byte buffer for records: LEB128 varints, u8/u32/int32/float64, strings. */
+/** A growable little-endian byte buffer for records: LEB128 varints, u8/u32/float64, strings. */
 export class ByteWriter {
   private bytes = new Uint8Array(256)
   private view = new DataView(this.bytes.buffer)
@@ -24,12 +24,6 @@ export class ByteWriter {
   u32(value: number): void {
     this.reserve(4)
     this.view.setUint32(this.length, value, true)
-    this.length += 4
-  }
-
-  int32(value: number): void {
-    this.reserve(4)
-    this.view.setInt32(this.length, value, true)
     this.length += 4
   }
 

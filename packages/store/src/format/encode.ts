@@ -46,7 +46,29 @@ function isInt32(value: number): boolean {
   return Number.isInteger(value) && value >= -0x80000000 && value <= 0x7fffffff && !Object.is(value, -0)
 }
 
-function writeValue(out: ByteWriter, value: unknown, ids: Map<object, number>): void {
+/**
+ * Strings of a file (object keys and string values) are written once: the first time as `2·length` and
+ * the UTF-8 bytes, after that as `2·id + 1`, the id being the order of first appearance.
+ */
+export class StringTable {
+  private readonly ids = new Map<string, number>()
+
+  write(out: ByteWriter, value: string): void {
+    const id = this.ids.get(value)
+    if (id !== undefined) {
+      out.varint(2 * id + 1)
+      return
+    }
+    this.ids.set(value, this.ids.size)
+    const utf8 = encoder.encode(value)
+    out.varint(2 * utf8.length)
+    out.raw(utf8)
+  }
+}
+
+const encoder = new TextEncoder()
+
+function writeValue(out: ByteWriter, value: unknown, ids: Map<object, number>, strings: StringTable): void {
   if (value === undefined) out.u8(VALUE.undefined)
   else if (value === null) out.u8(VALUE.null)
   else if (value === true) out.u8(VALUE.true)
@@ -54,14 +76,14 @@ function writeValue(out: ByteWriter, value: unknown, ids: Map<object, number>): 
   else if (typeof value === 'number') {
     if (isInt32(value)) {
       out.u8(VALUE.int32)
-      out.int32(value)
+      out.varint(value >= 0 ? 2 * value : -2 * value - 1) // zigzag: small magnitudes, few bytes
     } else {
       out.u8(VALUE.float64)
       out.float64(value)
     }
   } else if (typeof value === 'string') {
     out.u8(VALUE.string)
-    out.string(value)
+    strings.write(out, value)
   } else {
     out.u8(VALUE.ref)
     out.varint(ids.get(value as object) as number)
@@ -101,6 +123,7 @@ export function* encodeState(
   let sections = 1
 
   const ids = new Map<object, number>()
+  const strings = new StringTable()
   const bufferIds = new Map<ArrayBufferLike, number>()
   let nextId = 0
   let dataBytes = 0
@@ -145,21 +168,21 @@ export function* encodeState(
     } else if (Array.isArray(object)) {
       out.u8(RECORD.array)
       out.varint(object.length)
-      for (let i = 0; i < object.length; i++) writeValue(out, object[i], ids)
+      for (let i = 0; i < object.length; i++) writeValue(out, object[i], ids, strings)
     } else {
       const keys = Object.keys(object)
       out.u8(RECORD.object)
       out.varint(keys.length)
       for (const key of keys) {
-        out.string(key)
-        writeValue(out, (object as Record<string, unknown>)[key], ids)
+        strings.write(out, key)
+        writeValue(out, (object as Record<string, unknown>)[key], ids, strings)
       }
     }
     ids.set(object, nextId++)
     if (out.length >= sectionBytes) yield* flush()
   }
   yield* flush()
-  writeValue(out, state, ids)
+  writeValue(out, state, ids, strings)
   const rootValue = out.take()
   out.varint(nextId)
   out.raw(rootValue)

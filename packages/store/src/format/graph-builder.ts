@@ -10,6 +10,7 @@ const KIND_VALUE = 1
  */
 export class GraphBuilder {
   readonly nodes: unknown[] = []
+  private readonly strings: string[] = []
   private readonly kinds: number[] = []
   /** The buffer whose bytes the next data sections carry. */
   pending: { id: number; length: number; pieces: Uint8Array[]; received: number } | null = null
@@ -109,12 +110,15 @@ export class GraphBuilder {
         return false
       case VALUE.true:
         return true
-      case VALUE.int32:
-        return cursor.int32(field)
+      case VALUE.int32: {
+        const zigzag = cursor.varint(field)
+        if (zigzag > 0xffffffff) cursor.fail(field, `integer ${zigzag} is past the int32 range`)
+        return zigzag % 2 === 0 ? zigzag / 2 : -(zigzag + 1) / 2
+      }
       case VALUE.float64:
         return cursor.float64(field)
       case VALUE.string:
-        return cursor.string(field)
+        return this.readString(cursor, field)
       case VALUE.ref: {
         const id = cursor.varint(field)
         if (id >= this.nodes.length || this.kinds[id] !== KIND_VALUE)
@@ -124,6 +128,20 @@ export class GraphBuilder {
       default:
         return cursor.fail(field, `unknown value tag ${tag}`)
     }
+  }
+
+  /** A string of the file's string table: new (`2·length`, UTF-8) or a reference (`2·id + 1`). */
+  private readString(cursor: ByteCursor, field: string): string {
+    const code = cursor.varint(field)
+    if (code % 2 === 1) {
+      const value = this.strings[(code - 1) / 2]
+      if (value === undefined)
+        cursor.fail(field, `reference to string ${(code - 1) / 2}, of ${this.strings.length}`)
+      return value
+    }
+    const value = cursor.utf8(code / 2, field)
+    this.strings.push(value)
+    return value
   }
 
   private readArray(cursor: ByteCursor): void {
@@ -137,7 +155,7 @@ export class GraphBuilder {
     const count = cursor.count('object.size', 2)
     const object: Record<string, unknown> = {}
     for (let i = 0; i < count; i++) {
-      const key = cursor.string('object.key')
+      const key = this.readString(cursor, 'object.key')
       if (Object.hasOwn(object, key)) cursor.fail('object.key', `duplicate key ${JSON.stringify(key)}`)
       const value = this.readValue(cursor, 'object.value')
       Object.defineProperty(object, key, { value, enumerable: true, writable: true, configurable: true })
