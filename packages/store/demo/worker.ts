@@ -2,7 +2,7 @@
 // through a PrefixCache on Redis, printing one JSON line per request: time to first token, tokens restored.
 import { buildPipeline } from '@kv/eval'
 import { loadModel } from '@kv/runtime/node'
-import { PrefixCache } from '../src/index.js'
+import { PrefixCache, type StoreFault } from '../src/index.js'
 import { RedisStore } from '../src/redis/index.js'
 import { identityOf, prompt } from './workload.js'
 
@@ -14,7 +14,9 @@ const [url, pipeline, documentTokens, chunkTokens, requests] = process.argv.slic
   string,
 ]
 const model = await loadModel()
-const store = RedisStore.connect(url, { maxBytes: 1 << 30 })
+const onFault = (fault: StoreFault) =>
+  console.error(`worker: store ${fault.operation} ${fault.key} failed: ${String(fault.error)}`)
+const store = RedisStore.connect(url, { maxBytes: 1 << 30, onFault })
 const prefixes = new PrefixCache(store, {
   identity: identityOf(model),
   pipeline,

@@ -16,7 +16,7 @@ export interface RedisStoreOptions extends StoreOptions {
   readonly prefix?: string
   /** Milliseconds now, for the LRU order (default `Date.now`); TTLs are Redis's own clock. */
   readonly now?: () => number
-  /** How long commands wait for the client's first connection (default 2 s); after it they fail fast. */
+  /** At most how long commands wait for the client's first connection or its failure (default 10 s). */
   readonly connectWaitMs?: number
 }
 
@@ -73,17 +73,20 @@ export class RedisStore implements KVStore {
     client.defineCommand('kvPut', { numberOfKeys: 4, lua: PUT_SCRIPT })
     client.defineCommand('kvDelete', { numberOfKeys: 4, lua: DELETE_SCRIPT })
     this.client = client as (Redis | Cluster) & StoreCommands
+    // Until the first connection is made or has failed, commands wait for it (a worker's first lookup
+    // must not be a miss because its socket was still opening); a timer alone would race the handshake
+    // when the event loop was busy (loading a model), so the wait ends on an outcome, or at the backstop.
     this.firstConnection =
       client.status === 'ready'
         ? Promise.resolve()
         : new Promise<void>((resolve) => {
-            const timer = setTimeout(done, options.connectWaitMs ?? 2_000)
+            const timer = setTimeout(done, options.connectWaitMs ?? 10_000)
             function done() {
               clearTimeout(timer)
-              client.off('ready', done)
+              for (const event of ['ready', 'error', 'end']) client.off(event, done)
               resolve()
             }
-            client.on('ready', done)
+            for (const event of ['ready', 'error', 'end']) client.on(event, done)
           })
   }
 
