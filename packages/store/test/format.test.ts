@@ -99,6 +99,14 @@ describe('round trip', () => {
     expect(head.pipeline).toBe('kivi:bits=4')
   })
 
+  it('reads Node Buffers (pooled memory, whose slice() is a view)', async () => {
+    const state = awkwardState()
+    const bytes = bytesOf(state, 64, 8)
+    // Small Buffer.from copies share Node's 8 KiB pool: each chunk sits at an offset in a shared ArrayBuffer.
+    const chunks = splitAt(bytes, [100, 200, 300, 333, 500]).map((chunk) => Buffer.from(chunk))
+    expectSameState((await readState(chunks)).state, state)
+  })
+
   it('splits large typed arrays into sections of the configured size', async () => {
     const big = new Float32Array(10_000).map((_, i) => i * 0.5)
     const state = { a: big.subarray(1), b: big.subarray(0, 3) }

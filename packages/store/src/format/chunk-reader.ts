@@ -31,7 +31,12 @@ export class ChunkReader {
       if (!(chunk instanceof Uint8Array))
         throw new TypeError(`@kv/store: a chunk source yielded ${typeof chunk}, not a Uint8Array`)
       if (chunk.length === 0) continue
-      this.queue.push(chunk)
+      // A Node Buffer's slice() is a view, not a copy: handle every chunk as a plain Uint8Array.
+      this.queue.push(
+        Object.getPrototypeOf(chunk) === Uint8Array.prototype
+          ? chunk
+          : new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength),
+      )
       this.queued += chunk.length
       return true
     }

@@ -59,7 +59,7 @@ export class MemoryStore implements KVStore {
 
   async put(key: string, value: Uint8Array | ChunkSource, options?: PutOptions): Promise<boolean> {
     const ttl = ttlOf(options, this.options)
-    const bytes = (await valueBytes(value)).slice()
+    const bytes = Uint8Array.prototype.slice.call(await valueBytes(value)) // a copy, even of a Buffer
     const old = this.entries.get(key)
     if (old !== undefined) this.remove(key, old)
     if (bytes.length > this.maxBytes) return false
