@@ -11,6 +11,8 @@ import {
   StoreFormatError,
 } from '../src/index.js'
 
+import { expectSameState } from './support/same-state.js'
+
 /**
  * Every method of the registry, alone and composed, with settings at which it acts (encodes, evicts, merges,
  * indexes, skips) within a 200-token prompt and the 16 steps after it.
@@ -65,6 +67,8 @@ describe('save → bytes → restore → the next 16 steps give bit-identical lo
         encodeState(original.saveState(), { identity, pipeline: spec }, { sectionBytes: 4096 }),
       )
       const { state } = await readState(chunksOfBytes(bytes, 1000), { expect: { identity, pipeline: spec } })
+      // The tree read back is the saved one: same bytes, same sharing (MiniCache's shared rows stay shared).
+      expectSameState(state, original.saveState())
       const restored = model.createCache(buildPipeline(model, spec))
       restored.loadState(state as ReturnType<typeof original.saveState>)
       // Everything but the allocation slack (a restored window is allocated to fit, not grown).

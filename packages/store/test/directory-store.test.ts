@@ -51,4 +51,16 @@ describe('DirectoryStore', () => {
     expect(faults.join()).toMatch(/corrupt \(value checksum mismatch\)/)
     expect(readdirSync(store.directory)).not.toContain(entryFileName('torn'))
   })
+
+  it('two writers of one key at once: the entry is exactly one of the two values', async () => {
+    const store = openStore(Date.now, 1 << 24)
+    const one = new Uint8Array(300_000).fill(1)
+    const two = new Uint8Array(300_000).fill(2)
+    for (let round = 0; round < 5; round++) {
+      expect(await Promise.all([store.put('k', one), store.put('k', two)])).toEqual([true, true])
+      const got = (await store.get('k')) as Uint8Array
+      expect(Buffer.compare(got, one) === 0 || Buffer.compare(got, two) === 0).toBe(true)
+    }
+    expect(readdirSync(store.directory).filter((name) => name.startsWith('.tmp-'))).toEqual([])
+  })
 })
