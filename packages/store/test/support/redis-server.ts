@@ -14,13 +14,24 @@ export function hasRedisServer(): boolean {
   }
 }
 
-async function freePort(): Promise<number> {
+async function portIsFree(port: number): Promise<boolean> {
   const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const address = server.address()
-  await new Promise((resolve) => server.close(resolve))
-  if (address === null || typeof address === 'string') throw new Error('no port')
-  return address.port
+  return new Promise((resolve) => {
+    server.once('error', () => resolve(false))
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)))
+  })
+}
+
+/**
+ * A free loopback port; for a cluster node also its bus port (port + 10000), which must exist, so the
+ * port is drawn below 55536 (the system's own ephemeral ports are mostly above 32768).
+ */
+async function freePort(clusterBus: boolean): Promise<number> {
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const port = 20_000 + Math.floor(Math.random() * 35_000)
+    if ((await portIsFree(port)) && (!clusterBus || (await portIsFree(port + 10_000)))) return port
+  }
+  throw new Error('no free loopback port for redis-server')
 }
 
 /**
@@ -38,9 +49,17 @@ export class RedisServer {
 
   /** A server with `extraArgs` appended to its command line (e.g. `--cluster-enabled yes`). */
   static async start(extraArgs: readonly string[] = []): Promise<RedisServer> {
-    const server = new RedisServer(await freePort(), extraArgs)
-    await server.start()
-    return server
+    // Another process may take the port between the check and the start: then try another one.
+    for (let attempt = 1; ; attempt++) {
+      const server = new RedisServer(await freePort(extraArgs.includes('--cluster-enabled')), extraArgs)
+      try {
+        await server.start()
+        return server
+      } catch (error) {
+        await server.dispose()
+        if (attempt === 3) throw error
+      }
+    }
   }
 
   get url(): string {
