@@ -95,7 +95,7 @@ async function readSection(
   if (length > maxSectionBytes)
     throw new StoreFormatError(
       { section: name, sectionIndex: index, field: 'length' },
-      `${length} bytes is past the limit of ${maxSectionBytes} per section`,
+      `${length} bytes is past the limit of ${maxSectionBytes} per section (ReadOptions.maxSectionBytes)`,
     )
   const body = await reader.read(length + FRAME_CRC_BYTES)
   if (body === null)

@@ -39,7 +39,10 @@ export class GraphBuilder {
   private readBuffer(cursor: ByteCursor): void {
     const length = cursor.varint('buffer.length')
     if (length > this.maxDataBytes - this.dataBytes)
-      cursor.fail('buffer.length', `${length} bytes would pass the limit of ${this.maxDataBytes} data bytes`)
+      cursor.fail(
+        'buffer.length',
+        `${length} bytes would pass the limit of ${this.maxDataBytes} data bytes (ReadOptions.maxDataBytes)`,
+      )
     if (cursor.remaining !== 0)
       cursor.fail('buffer', 'a buffer record must end its section (its data sections follow)')
     this.dataBytes += length
@@ -52,7 +55,10 @@ export class GraphBuilder {
   private readInlineBuffer(cursor: ByteCursor): void {
     const length = cursor.count('buffer.length', 1)
     if (length > this.maxDataBytes - this.dataBytes)
-      cursor.fail('buffer.length', `${length} bytes would pass the limit of ${this.maxDataBytes} data bytes`)
+      cursor.fail(
+        'buffer.length',
+        `${length} bytes would pass the limit of ${this.maxDataBytes} data bytes (ReadOptions.maxDataBytes)`,
+      )
     this.dataBytes += length
     this.define(cursor.raw(length, 'buffer').slice().buffer, KIND_BUFFER)
   }
