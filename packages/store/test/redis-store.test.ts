@@ -64,12 +64,36 @@ describe.skipIf(!available)('RedisStore', () => {
     await Promise.all([a.close(), b.close()])
   })
 
+  it('a streamed value: appended to a temp key, renamed over the entry; a failed stream leaves the old value', async () => {
+    const prefix = `stream${stores++}:`
+    const store = RedisStore.connect(server.url, { prefix, maxBytes: 100_000 })
+    const admin = new Redis(server.url)
+    async function* chunks(count: number, fail = false) {
+      for (let i = 0; i < count; i++) {
+        if (fail && i === 2) throw new Error('the source broke')
+        yield bytes(10_000, i)
+      }
+    }
+    expect(await store.put('k', chunks(5), { ttlMs: 60_000 })).toBe(true)
+    const got = (await store.get('k')) as Uint8Array
+    expect(got.length).toBe(50_000)
+    expect(Buffer.compare(got.subarray(20_000, 30_000), bytes(10_000, 2))).toBe(0)
+    expect(await admin.pttl(`${prefix}e:{k}`)).toBeGreaterThan(50_000)
+    expect(await store.put('k', chunks(5, true))).toBe(false)
+    expect(await store.put('k', chunks(20))).toBe(false) // 200 kB: past the budget
+    expect((await store.get('k'))?.length).toBe(50_000)
+    expect(await admin.keys(`${prefix}t:*`)).toEqual([])
+    expect(await store.bytes()).toBe(50_000)
+    admin.disconnect()
+    await store.close()
+  })
+
   it('evicted between lookup and read: a miss', async () => {
     const store = RedisStore.connect(server.url, { prefix: `evict${stores++}:` })
     await store.put('chunk', bytes(1000, 3))
     expect(await store.has('chunk')).toBe(true)
     const other = new Redis(server.url)
-    await other.del(`evict${stores - 1}:e:chunk`)
+    await other.del(`evict${stores - 1}:e:{chunk}`)
     other.disconnect()
     expect(await store.get('chunk')).toBeUndefined()
     await store.close()

@@ -6,9 +6,8 @@ import {
   type StoreFault,
   type StoreOptions,
   ttlOf,
-  valueBytes,
 } from '../stores/kv-store.js'
-import { DELETE_SCRIPT, PUT_SCRIPT } from './scripts.js'
+import { COMMIT_SCRIPT, DELETE_SCRIPT, PUT_SCRIPT } from './scripts.js'
 
 /** Options of `RedisStore`. */
 export interface RedisStoreOptions extends StoreOptions {
@@ -42,8 +41,19 @@ interface StoreCommands {
     bytes: string,
     ...args: (string | Buffer | number)[]
   ): Promise<number>
+  kvCommit(
+    entry: string,
+    lru: string,
+    size: string,
+    bytes: string,
+    temp: string,
+    ...args: (string | Buffer | number)[]
+  ): Promise<number>
   kvDelete(entry: string, lru: string, size: string, bytes: string, key: string): Promise<number>
 }
+
+/** A streamed value's temp key expires after this if its writer dies before the commit. */
+const TEMP_TTL_MS = 10 * 60_000
 
 /**
  * A store in Redis, shared by any number of worker processes or machines. Each entry is one Redis string
@@ -72,6 +82,7 @@ export class RedisStore implements KVStore {
     this.now = options.now ?? Date.now
     client.defineCommand('kvPut', { numberOfKeys: 4, lua: PUT_SCRIPT })
     client.defineCommand('kvDelete', { numberOfKeys: 4, lua: DELETE_SCRIPT })
+    client.defineCommand('kvCommit', { numberOfKeys: 5, lua: COMMIT_SCRIPT })
     this.client = client as (Redis | Cluster) & StoreCommands
     // Until the first connection is made or has failed, commands wait for it (a worker's first lookup
     // must not be a miss because its socket was still opening); a timer alone would race the handshake
@@ -98,8 +109,21 @@ export class RedisStore implements KVStore {
     return new RedisStore(client, options)
   }
 
+  /**
+   * `prefix` `e:{key}`: the key is a hash tag, so that its temp key (`t:{key}:…`) is in the same Redis
+   * Cluster slot (the commit renames one over the other), while different keys spread over the slots.
+   */
   private entryKey(key: string): string {
-    return `${this.prefix}e:${key}`
+    const [head, tail] = this.entryParts()
+    return `${head}${key}${tail}`
+  }
+
+  private entryParts(): [string, string] {
+    return [`${this.prefix}e:{`, '}']
+  }
+
+  private tempKey(key: string): string {
+    return `${this.prefix}t:{${key}}:${Math.random().toString(36).slice(2)}${Date.now().toString(36)}`
   }
 
   private indexKeys(key: string): [string, string, string, string] {
@@ -128,35 +152,82 @@ export class RedisStore implements KVStore {
 
   async put(key: string, value: Uint8Array | ChunkSource, options?: PutOptions): Promise<boolean> {
     const ttl = ttlOf(options, this.options)
-    const bytes = await valueBytes(value)
-    const budget = this.options.maxBytes ?? -1
-    if (budget >= 0 && bytes.length > budget) return false
-    const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
     await this.firstConnection
     try {
-      const [entry, lru, size, total] = this.indexKeys(key)
-      if (budget < 0) {
-        // No index without a budget: one key per entry, so a Redis Cluster spreads entries over its slots.
-        if (ttl === undefined) await this.client.set(entry, buffer)
-        else await this.client.set(entry, buffer, 'PX', ttl)
-      } else {
-        await this.client.kvPut(
-          entry,
-          lru,
-          size,
-          total,
-          buffer,
-          ttl ?? 0,
-          this.now(),
-          budget,
-          key,
-          `${this.prefix}e:`,
-        )
-      }
-      return true
+      return value instanceof Uint8Array
+        ? await this.putWhole(key, value, ttl)
+        : await this.putStreamed(key, value, ttl)
     } catch (error) {
       this.fault('put', key, error)
       return false
+    }
+  }
+
+  /** One SET (with the index script under a budget). False when the value is past the budget. */
+  private async putWhole(key: string, value: Uint8Array, ttl: number | undefined): Promise<boolean> {
+    const budget = this.options.maxBytes ?? -1
+    if (budget >= 0 && value.length > budget) return false
+    const buffer = Buffer.from(value.buffer, value.byteOffset, value.byteLength)
+    const [entry, lru, size, total] = this.indexKeys(key)
+    if (budget < 0) {
+      // No index without a budget: one key per entry, so a Redis Cluster spreads entries over its slots.
+      if (ttl === undefined) await this.client.set(entry, buffer)
+      else await this.client.set(entry, buffer, 'PX', ttl)
+    } else {
+      await this.client.kvPut(
+        entry,
+        lru,
+        size,
+        total,
+        buffer,
+        ttl ?? 0,
+        this.now(),
+        budget,
+        key,
+        ...this.entryParts(),
+      )
+    }
+    return true
+  }
+
+  /**
+   * Chunks appended to a temp key as they come (no whole value in this process), then renamed over the
+   * entry in one script: readers see the old value or the new one. A temp key left by a failed write
+   * expires by itself after ten minutes. False when the value grew past the budget (nothing stored).
+   */
+  private async putStreamed(key: string, value: ChunkSource, ttl: number | undefined): Promise<boolean> {
+    const budget = this.options.maxBytes ?? -1
+    const [entry, lru, size, total] = this.indexKeys(key)
+    const temp = this.tempKey(key)
+    let length = 0
+    try {
+      await this.client.set(temp, Buffer.alloc(0), 'PX', TEMP_TTL_MS)
+      for await (const chunk of value) {
+        length += chunk.length
+        if (budget >= 0 && length > budget) {
+          await this.client.del(temp)
+          return false
+        }
+        if (chunk.length > 0)
+          await this.client.append(temp, Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength))
+      }
+      await this.client.kvCommit(
+        entry,
+        lru,
+        size,
+        total,
+        temp,
+        0,
+        ttl ?? 0,
+        this.now(),
+        budget,
+        key,
+        ...this.entryParts(),
+      )
+      return true
+    } catch (error) {
+      await this.client.del(temp).catch(() => undefined)
+      throw error
     }
   }
 

@@ -4,14 +4,13 @@
  * that expired by TTL stay in the index until the budget pops them (their bytes then count until they
  * are popped: the budget is kept, at worst a little early).
  *
- * KEYS: entry, lru, size, bytes. ARGV: value, ttl ms (0 = none), now ms, budget (-1 = none), key, entry prefix.
+ * After the entry is written (KEYS[1]) with `size` bytes: index it under ARGV[5] (its key) at time ARGV[3],
+ * then pop the least recently used others while the total is past ARGV[4] (-1: no budget); an evicted
+ * key's entry is ARGV[6] .. key .. ARGV[7].
  */
-export const PUT_SCRIPT = `
-local size = string.len(ARGV[1])
+const INDEX_AND_EVICT = `
 local old = tonumber(redis.call('HGET', KEYS[3], ARGV[5]) or '0')
 if old > 0 then redis.call('DECRBY', KEYS[4], old) end
-local ttl = tonumber(ARGV[2])
-if ttl > 0 then redis.call('SET', KEYS[1], ARGV[1], 'PX', ttl) else redis.call('SET', KEYS[1], ARGV[1]) end
 redis.call('HSET', KEYS[3], ARGV[5], size)
 redis.call('ZADD', KEYS[2], tonumber(ARGV[3]), ARGV[5])
 local total = redis.call('INCRBY', KEYS[4], size)
@@ -28,13 +27,32 @@ if budget >= 0 then
     end
     local bytes = tonumber(redis.call('HGET', KEYS[3], member) or '0')
     redis.call('HDEL', KEYS[3], member)
-    redis.call('DEL', ARGV[6] .. member)
+    redis.call('DEL', ARGV[6] .. member .. ARGV[7])
     total = redis.call('DECRBY', KEYS[4], bytes)
     evicted = evicted + 1
   end
 end
 return evicted
 `
+
+/** KEYS: entry, lru, size, bytes. ARGV: value, ttl ms (0 = none), now, budget, key, entry head, entry tail. */
+export const PUT_SCRIPT = `
+local size = string.len(ARGV[1])
+local ttl = tonumber(ARGV[2])
+if ttl > 0 then redis.call('SET', KEYS[1], ARGV[1], 'PX', ttl) else redis.call('SET', KEYS[1], ARGV[1]) end
+${INDEX_AND_EVICT}`
+
+/**
+ * KEYS: entry, lru, size, bytes, temp. ARGV: (unused), ttl ms (0 = none), now, budget, key, entry head,
+ * entry tail. Renames a value streamed into the temp key over the entry (atomic), sets its TTL, indexes it.
+ */
+export const COMMIT_SCRIPT = `
+redis.call('RENAME', KEYS[5], KEYS[1])
+local ttl = tonumber(ARGV[2])
+if ttl > 0 then redis.call('PEXPIRE', KEYS[1], ttl) else redis.call('PERSIST', KEYS[1]) end
+local size = redis.call('STRLEN', KEYS[1])
+if tonumber(ARGV[4]) < 0 then return 0 end
+${INDEX_AND_EVICT}`
 
 /** KEYS: entry, lru, size, bytes. ARGV: key. Deletes an entry and its index rows; returns 1 if it existed. */
 export const DELETE_SCRIPT = `
