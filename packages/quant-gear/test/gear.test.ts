@@ -154,11 +154,21 @@ describe('gear', () => {
   it('validates options and input', () => {
     expect(() => gear({ rankDecode: -1 })).toThrow('gear: rankDecode must be an integer in [0, 64], got -1')
     expect(() => gear({ rankPrefill: 65 })).toThrow('gear: rankPrefill must be an integer in [0, 64], got 65')
-    expect(() => gear({ outliers: 0.5 })).toThrow('gear: outliers must be a fraction in [0, 0.5), got 0.5')
+    expect(() => gear({ outliers: 0.5 })).toThrow(
+      'gear: outliers must be a finite number in [0, 0.5), got 0.5',
+    )
     expect(() => gear({ outliers: -0.1 })).toThrow('got -0.1')
     expect(() => gear({ bits: 1 })).toThrow('gear: bits must be one of 2, 3, 4, 8, got 1')
-    expect(() => gear({ groupSize: 2.5 })).toThrow('gear: groupSize must be an integer ≥ 1, got 2.5')
-    expect(() => gear({ iterations: 0 })).toThrow('gear: iterations must be an integer ≥ 1, got 0')
+    expect(() => gear({ groupSize: 2.5 })).toThrow('gear: groupSize must be an integer in [1, 4096], got 2.5')
+    expect(() => gear({ iterations: 0 })).toThrow('gear: iterations must be an integer in [1, 32], got 0')
+    expect(() => gear({ iterations: 1e9 })).toThrow(
+      'gear: iterations must be an integer in [1, 32], got 1000000000',
+    )
+    expect(() => gear({ outliers: Number.NaN })).toThrow('gear: outliers must be a finite number')
+    expect(() => gear({ rank: 2 } as never)).toThrow('gear: unknown option "rank"')
+    expect(() => gearL({ outliers: 0.1 } as never)).toThrow(
+      'gearL: unknown option "outliers"; known options: bits,',
+    )
     checkRejectsNaN(gear(), 'key')
     checkRejectsNaN(gearL(), 'value')
   })

@@ -124,6 +124,12 @@ describe('mixedPrecision (MiKV)', () => {
 
   it('validates options, tiers and input', () => {
     expect(() => mixedPrecision({ low: 5 as 2 })).toThrow('mixedPrecision: low must be one of 2, 3, 4, got 5')
+    expect(() => mixedPrecision({ hi: 8 } as never)).toThrow(
+      'mixedPrecision: unknown option "hi" (did you mean',
+    )
+    expect(() => mixedPrecision({ groupSize: 1e9 })).toThrow(
+      'mixedPrecision: groupSize must be an integer in [1, 4096]',
+    )
     expect(() => mixedPrecision({ high: 4, low: 4 })).toThrow(
       'high (4 bits) must be more precise than low (4 bits)',
     )
@@ -176,7 +182,15 @@ describe('importanceTiers', () => {
   })
 
   it('validates options', () => {
-    expect(() => importanceTiers({ keepHigh: 0 })).toThrow('keepHigh must be a fraction in (0, 1], got 0')
+    expect(() => importanceTiers({ keepHigh: 0 })).toThrow(
+      'importanceTiers: keepHigh must be a finite number in (0, 1], got 0',
+    )
+    expect(() => importanceTiers({ recent: Number.NaN })).toThrow(
+      'importanceTiers: recent must be a finite number',
+    )
+    expect(() => importanceTiers({ keepHi: 0.3 } as never)).toThrow(
+      'importanceTiers: unknown option "keepHi" (did you mean "keepHigh"?)',
+    )
     expect(() => importanceTiers({ keepHigh: 0.2, recent: 0.3 })).toThrow(
       'recent must be a fraction in [0, keepHigh = 0.2], got 0.3',
     )

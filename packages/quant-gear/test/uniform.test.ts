@@ -87,8 +87,17 @@ describe('uniform (KIVI)', () => {
 
   it('validates options and input', () => {
     expect(() => uniform({ bits: 5 })).toThrow('uniform: bits must be one of 2, 3, 4, 8, got 5')
-    expect(() => uniform({ groupSize: 0 })).toThrow('uniform: groupSize must be an integer ≥ 1, got 0')
-    expect(() => uniform({ residual: -1 })).toThrow('uniform: residual must be an integer ≥ 0, got -1')
+    expect(() => uniform({ groupSize: 0 })).toThrow(
+      'uniform: groupSize must be an integer in [1, 4096], got 0',
+    )
+    expect(() => uniform({ residual: -1 })).toThrow(
+      'uniform: residual must be an integer in [0, 1048576], got -1',
+    )
+    expect(() => uniform({ blockTokens: Number.POSITIVE_INFINITY })).toThrow('got Infinity')
+    expect(() => uniform({ groupSize: Number.NaN })).toThrow('uniform: groupSize must be an integer')
+    expect(() => uniform({ bit: 2 } as never)).toThrow(
+      'uniform: unknown option "bit" (did you mean "bits"?); known options: bits, groupSize, residual, blockTokens',
+    )
     checkRejectsNaN(uniform(), 'key')
     checkRejectsNaN(uniform(), 'value')
     const codec = uniform()

@@ -18,6 +18,8 @@ export { dequantizeAccumulate, dequantizeDot } from './quant/fused.js'
 export { packCodes, unpackCodes } from './quant/pack.js'
 export { quantizeAffine } from './quant/quantize.js'
 export { selectQuantizedRows } from './quant/select.js'
+export type { OptionRange } from './options/check-options.js'
+export { checkNumberOption, checkOptionKeys, closestKeys, describeRange } from './options/check-options.js'
 export { Rng } from './random/rng.js'
 export type { DType, PackedDType, StorageFor } from './tensor/dtype.js'
 export {

@@ -37,15 +37,16 @@ export function parseParam(raw: string, param: ParamSpec, where: string): number
 /** Checks a number against its declaration (integer, range). */
 export function checkNumber(
   value: number,
-  param: { integer?: boolean; min?: number; max?: number },
+  param: { integer?: boolean; min?: number; max?: number; minExclusive?: boolean; maxExclusive?: boolean },
   where: string,
 ) {
+  if (!Number.isFinite(value)) throw new RangeError(`${where} must be a finite number, got ${value}`)
   if (param.integer && !Number.isInteger(value))
     throw new RangeError(`${where} must be an integer, got ${value}`)
-  if (param.min !== undefined && value < param.min)
-    throw new RangeError(`${where} must be ≥ ${param.min}, got ${value}`)
-  if (param.max !== undefined && value > param.max)
-    throw new RangeError(`${where} must be ≤ ${param.max}, got ${value}`)
+  if (param.min !== undefined && (param.minExclusive ? value <= param.min : value < param.min))
+    throw new RangeError(`${where} must be ${param.minExclusive ? '>' : '≥'} ${param.min}, got ${value}`)
+  if (param.max !== undefined && (param.maxExclusive ? value >= param.max : value > param.max))
+    throw new RangeError(`${where} must be ${param.maxExclusive ? '<' : '≤'} ${param.max}, got ${value}`)
 }
 
 /** Parses `name:key=value,…+name…` against the methods given; unknown names and keys list the valid ones. */
