@@ -11,6 +11,14 @@ export { rmsNorm } from './ops/rmsnorm.js'
 export { applyRope, ropeInvFreq } from './ops/rope.js'
 export { softmax } from './ops/softmax.js'
 export { argsort, topK } from './ops/topk.js'
+export type { OptionRange } from './options/check-options.js'
+export {
+  checkNumberOption,
+  checkOptionKeys,
+  closestKeys,
+  describeRange,
+  MAX_OPTION_TOKENS,
+} from './options/check-options.js'
 export type { QuantAxis, QuantizedBlock, QuantizeOptions } from './quant/block.js'
 export { groupCount, quantizedBytes, scaleCount } from './quant/block.js'
 export { dequantizeAffine } from './quant/dequantize.js'
@@ -18,8 +26,6 @@ export { dequantizeAccumulate, dequantizeDot } from './quant/fused.js'
 export { packCodes, unpackCodes } from './quant/pack.js'
 export { quantizeAffine } from './quant/quantize.js'
 export { selectQuantizedRows } from './quant/select.js'
-export type { OptionRange } from './options/check-options.js'
-export { checkNumberOption, checkOptionKeys, closestKeys, describeRange } from './options/check-options.js'
 export { Rng } from './random/rng.js'
 export type { DType, PackedDType, StorageFor } from './tensor/dtype.js'
 export {

@@ -96,3 +96,9 @@ function editDistance(a: string, b: string): number {
   }
   return row[b.length]!
 }
+
+/**
+ * The largest token count (window, budget, sinks, length, …) an option of the method packages accepts: 2²⁴,
+ * far beyond any context a model of this project reaches, low enough that a typo cannot allocate unbounded.
+ */
+export const MAX_OPTION_TOKENS = 16_777_216
