@@ -2,9 +2,7 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { decodeGear, encodeGear, gear, gearL, uniform } from '../src/index.js'
 import { contextOf, kvCase, pseudoNormal, squaredDistance, tensorOf } from './arbitraries.js'
-import { checkCodecContract, checkRejectsNaN, contractRuns } from './codec-contract.js'
-
-const runs = { numRuns: Math.min(fc.readConfigureGlobal().numRuns ?? 100, 40) }
+import { checkCodecContract, checkRejectsNaN } from './codec-contract.js'
 
 describe('gear', () => {
   it('is never worse (Frobenius) than uniform at the same bits and group size, and restores outliers exactly', () => {
@@ -34,7 +32,6 @@ describe('gear', () => {
           }
         },
       ),
-      runs,
     )
   })
 
@@ -64,7 +61,6 @@ describe('gear', () => {
         if (!(e1 <= e0)) throw new Error(`rank 4 error ${e1} > rank 0 error ${e0}`)
         expect(withRank.lowRank.rank === 0 || e1 < e0).toBe(true)
       }),
-      runs,
     )
   })
 
@@ -112,7 +108,6 @@ describe('gear', () => {
         // one-byte outlier positions when lines are at most 256 long
         expect(block.outliers.index.BYTES_PER_ELEMENT).toBe(1)
       }),
-      contractRuns,
     )
   })
 

@@ -4,7 +4,7 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { balancerFromPrompt, importanceTiers, mixedPrecision, slotsToDemote } from '../src/index.js'
 import { contextOf, kvCase, pseudoNormal, scaleAt, tensorOf } from './arbitraries.js'
-import { checkCodecContract, checkRejectsNaN, contractRuns } from './codec-contract.js'
+import { checkCodecContract, checkRejectsNaN } from './codec-contract.js'
 
 /** Per-token quantization budget of a tier: half a step of the token's group (in balanced units for keys). */
 const MAX_ABS_ERROR_TIER = (scale: number) => scale / 2
@@ -101,7 +101,6 @@ describe('mixedPrecision (MiKV)', () => {
             4 * (2 + (block.high.kind === 'quantized' ? block.high.matrix.parts.length : 0)),
         )
       }),
-      contractRuns,
     )
   })
 

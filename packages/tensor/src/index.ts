@@ -19,6 +19,7 @@ export {
   describeRange,
   MAX_OPTION_TOKENS,
 } from './options/check-options.js'
+export { checkDecodeOut } from './options/check-out.js'
 export type { QuantAxis, QuantizedBlock, QuantizeOptions } from './quant/block.js'
 export { groupCount, quantizedBytes, scaleCount } from './quant/block.js'
 export { dequantizeAffine } from './quant/dequantize.js'

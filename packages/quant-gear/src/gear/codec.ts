@@ -1,4 +1,4 @@
-import { checkNumberOption, checkOptionKeys, type Tensor } from '@kv/tensor'
+import { checkDecodeOut, checkNumberOption, checkOptionKeys, type Tensor } from '@kv/tensor'
 import type { EncodeContext, KVCodec } from '@kv/tensor/contracts'
 import { blockInput, checkKeep, checkOneOf, checkSpan } from '../shared/input.js'
 import {
@@ -122,7 +122,10 @@ function makeGear(where: string, options: GearOptions, outliers: number): KVCode
         seed,
       })
     },
-    decode: (block, out) => decodeGear(block, out),
+    decode(block, out) {
+      checkDecodeOut(`${where}.decode`, out, block.tokens, block.headDim)
+      return decodeGear(block, out)
+    },
     bytes: gearBytes,
     physicalBytes: gearPhysicalBytes,
     select(block, keep) {

@@ -1,4 +1,4 @@
-import { checkNumberOption, checkOptionKeys, type Tensor } from '@kv/tensor'
+import { checkDecodeOut, checkNumberOption, checkOptionKeys, type Tensor } from '@kv/tensor'
 import type { EncodeContext, KVCodec } from '@kv/tensor/contracts'
 import { blockInput, checkKeep, checkOneOf, checkSpan } from '../shared/input.js'
 import { blockTokensRange, groupSizeRange, residualRange } from '../shared/ranges.js'
@@ -112,7 +112,10 @@ export function mixedPrecision(options: MixedPrecisionOptions = {}): MixedPrecis
       }
       return encodeMixed(data, tokens, headDim, context.role, tiers, b, { high, low, groupSize })
     },
-    decode: (block, out) => decodeMixed(block, out),
+    decode(block, out) {
+      checkDecodeOut(`${where}.decode`, out, block.tokens, block.headDim)
+      return decodeMixed(block, out)
+    },
     bytes: mixedBytes,
     physicalBytes: mixedPhysicalBytes,
     select(block, keep) {

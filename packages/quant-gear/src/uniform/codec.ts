@@ -1,4 +1,4 @@
-import { checkNumberOption, checkOptionKeys, type Tensor } from '@kv/tensor'
+import { checkDecodeOut, checkNumberOption, checkOptionKeys, type Tensor } from '@kv/tensor'
 import type { EncodeContext, KVCodec } from '@kv/tensor/contracts'
 import { blockInput, checkKeep, checkOneOf, checkSpan } from '../shared/input.js'
 import { blockTokensRange, groupSizeRange, residualRange } from '../shared/ranges.js'
@@ -61,7 +61,10 @@ export function uniform(options: UniformOptions = {}): KVCodec<UniformBlock> {
       const { data, tokens, headDim } = blockInput(`${where}.encode`, block)
       return quantizeKivi(data, tokens, headDim, context.role, { bits, groupSize })
     },
-    decode: (block, out) => dequantizeKivi(block, out),
+    decode(block, out) {
+      checkDecodeOut(`${where}.decode`, out, block.tokens, block.headDim)
+      return dequantizeKivi(block, out)
+    },
     bytes: uniformBytes,
     physicalBytes: uniformPhysicalBytes,
     select(block, keep) {
