@@ -1,6 +1,6 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { decodeGear, encodeGear, gear, gearL, uniform } from '../src/index.js'
+import { decodeGear, dequantizeKivi, encodeGear, gear, gearL, quantizeKivi, uniform } from '../src/index.js'
 import { contextOf, kvCase, pseudoNormal, squaredDistance, tensorOf } from './arbitraries.js'
 import { checkCodecContract, checkRejectsNaN } from './codec-contract.js'
 
@@ -30,6 +30,47 @@ describe('gear', () => {
               expect(o.values[e]).toBe(c.data[i])
             }
           }
+        },
+      ),
+    )
+  })
+
+  it('keeps the better backbone: off the outliers, never worse than plain KIVI of the same block', () => {
+    fc.assert(
+      fc.property(
+        kvCase(65, [3, 7, 16, 64]),
+        fc.constantFrom(2, 3, 4),
+        fc.constantFrom(0.02, 0.1, 0.3),
+        (c, bits, outliers) => {
+          const block = encodeGear(c.data, c.tokens, c.headDim, c.role, {
+            bits,
+            groupSize: 16,
+            rank: 0,
+            outliers,
+            iterations: 1,
+            seed: 0,
+          })
+          const approx = decodeGear(block)
+          const plain = dequantizeKivi(
+            quantizeKivi(c.data, c.tokens, c.headDim, c.role, { bits, groupSize: 16 }),
+          )
+          // the outliers are exact, so the error lies off them; there plain KIVI is the bar to meet
+          const isOutlier = new Uint8Array(c.data.length)
+          const o = block.outliers
+          const lines = o.axis === 'row' ? c.tokens : c.headDim
+          for (let l = 0; l < lines; l++) {
+            for (let e = l * o.perLine; e < (l + 1) * o.perLine; e++)
+              isOutlier[o.axis === 'row' ? l * c.headDim + o.index[e]! : o.index[e]! * c.headDim + l] = 1
+          }
+          let gearError = 0
+          let plainError = 0
+          for (let i = 0; i < c.data.length; i++) {
+            if (isOutlier[i] === 1) continue
+            gearError += (approx[i]! - c.data[i]!) ** 2
+            plainError += (plain[i]! - c.data[i]!) ** 2
+          }
+          if (!(gearError <= plainError))
+            throw new Error(`backbone error ${gearError} > plain KIVI ${plainError}`)
         },
       ),
     )

@@ -5,8 +5,8 @@
  * without any mutant.
  *
  *   pnpm --filter @kv/mutation-check check              # every mutant
- *   pnpm --filter @kv/mutation-check check -- --only h2o-keeps-lightest,gear-garbage-factors
- *   pnpm --filter @kv/mutation-check check -- --list
+ *   pnpm --filter @kv/mutation-check check --only h2o-keeps-lightest,gear-garbage-factors
+ *   pnpm --filter @kv/mutation-check check --list
  */
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'

@@ -23,12 +23,18 @@ export const MUTANTS: readonly Mutant[] = [
     defect: 'the low-rank factors have the wrong sign: garbage that adds to the error',
   },
   {
-    id: 'gear-keeps-worse-fill',
+    id: 'gear-outliers-under-low-rank',
     file: `${QG}/src/gear/gear-block.ts`,
-    find: 'if (candidateError <= error) {',
-    replace: 'if (candidateError > error) {',
+    find: `  addLowRank(block.lowRank, tokens, headDim, target)
+  forEachOutlier(block.outliers, outlierLines(block), (t, c, v) => {
+    target[t * headDim + c] = v
+  })`,
+    replace: `  forEachOutlier(block.outliers, outlierLines(block), (t, c, v) => {
+    target[t * headDim + c] = v
+  })
+  addLowRank(block.lowRank, tokens, headDim, target)`,
     test: `${QG}/test/gear.test.ts`,
-    defect: 'the outlier-filled backbone is kept when it is worse, not when it is better',
+    defect: 'decode adds the low-rank term over the outliers, so they are no longer restored exactly',
   },
   {
     id: 'kivi-keys-per-token',
@@ -211,12 +217,12 @@ export const MUTANTS: readonly Mutant[] = [
   },
   // ── @kv/early-exit ──────────────────────────────────────────────────────────────────────────────
   {
-    id: 'skipdecode-rounds-slope-up',
-    file: `${EE}/src/skip-decode/layer-counts.ts`,
-    find: 'slope = meanLow - target < target - meanHigh ? low : high',
-    replace: 'slope = high',
+    id: 'skipdecode-no-floor-past-max-length',
+    file: `${EE}/src/skip-decode/skip-decode.ts`,
+    find: 'position < maxLength ? counts[position]! : minLayers',
+    replace: 'position < maxLength ? counts[position]! : plan.maxLayers',
     test: `${EE}/test/skip-decode.test.ts`,
-    defect: 'the decay slope is always the bracket end with fewer layers (overshoots the speed-up)',
+    defect: 'past maxLength every layer runs again instead of minLayers (counts rise: stale cache reads)',
   },
   {
     id: 'uls-skips-first-layer',
