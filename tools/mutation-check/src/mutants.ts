@@ -53,6 +53,14 @@ export const MUTANTS: readonly Mutant[] = [
     defect: 'keys stored unbalanced while decode and dot still divide by the balancer',
   },
   {
+    id: 'mikv-high-tier-at-low-bits',
+    file: `${QG}/src/mikv/mixed-block.ts`,
+    find: 'quantizeMatrix(highRows, highCount, headDim, options.high, options.groupSize',
+    replace: 'quantizeMatrix(highRows, highCount, headDim, options.low, options.groupSize',
+    test: `${QG}/test/mikv.test.ts`,
+    defect: "important (tier-0) tokens quantized at the low tier's bits",
+  },
+  {
     id: 'mikv-keeps-lightest',
     file: `${QG}/src/mikv/importance-tiers.ts`,
     find: 'order.sort((a, b) => attention[b]! - attention[a]! || a - b)',
