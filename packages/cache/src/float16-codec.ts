@@ -1,6 +1,19 @@
-import { dotRowsMany, f16ArrayToF32, f32ArrayToF16, type Tensor } from '@kv/tensor'
+import {
+  checkDecodeOut,
+  checkNumberOption,
+  checkOptionKeys,
+  dotRowsMany,
+  f16ArrayToF32,
+  f32ArrayToF16,
+  type Tensor,
+} from '@kv/tensor'
 import type { EncodeContext, EncodedBlock, KVCodec } from '@kv/tensor/contracts'
 import { gatherRows } from './gather-rows.js'
+
+/** Tokens per block encoded while decoding: [1, 4096]. */
+export const blockTokensRange = { integer: true, min: 1, max: 4096 } as const
+/** Newest tokens kept in float32: [0, 2²⁰]. */
+export const residualRange = { integer: true, min: 0, max: 1_048_576 } as const
 
 /** A block stored as float16 bit patterns. */
 export interface Float16Block extends EncodedBlock {
@@ -18,8 +31,14 @@ export interface Float16Block extends EncodedBlock {
 export function float16Codec(
   options: { blockTokens?: number; residual?: number } = {},
 ): KVCodec<Float16Block> {
-  const blockTokens = options.blockTokens ?? 16
-  const residual = options.residual ?? 0
+  checkOptionKeys('float16Codec', options, ['blockTokens', 'residual'])
+  const blockTokens = checkNumberOption(
+    'float16Codec',
+    'blockTokens',
+    options.blockTokens ?? 16,
+    blockTokensRange,
+  )
+  const residual = checkNumberOption('float16Codec', 'residual', options.residual ?? 0, residualRange)
   let scratch = new Float32Array(0)
   const rows = (block: Float16Block) => {
     if (scratch.length < block.halves.length) scratch = new Float32Array(block.halves.length)
@@ -43,6 +62,7 @@ export function float16Codec(
       return { tokens, headDim, role: context.role, halves: f32ArrayToF16(data) }
     },
     decode(block, out) {
+      checkDecodeOut('float16 codec.decode', out, block.tokens, block.headDim)
       const decoded = f16ArrayToF32(block.halves, out?.subarray(0, block.halves.length))
       return out ?? decoded
     },

@@ -1,4 +1,4 @@
-import type { Tensor } from '@kv/tensor'
+import { checkDecodeOut, type Tensor } from '@kv/tensor'
 import type { EncodeContext, EncodedBlock, KVCodec } from '@kv/tensor/contracts'
 import { gatherRows } from './gather-rows.js'
 
@@ -39,6 +39,7 @@ export function float32Codec(
     },
     decode(block, out) {
       if (!out) return block.rows.slice()
+      checkDecodeOut('float32 codec.decode', out, block.tokens, block.headDim)
       out.set(block.rows)
       return out
     },

@@ -4,10 +4,12 @@
  * `@kv/cache` is only needed for the types: the package still runs without it.
  */
 import type { MethodSpec } from '@kv/cache'
+import { MAX_OPTION_TOKENS } from '@kv/tensor'
 import {
   type UnifiedLayerSkippingParams,
   unifiedLayerSkipping,
 } from './layer-skipping/unified-layer-skipping.js'
+import { MAX_SPEEDUP } from './shared/validate.js'
 import type { SkipDecodeParams } from './skip-decode/layer-counts.js'
 import { skipDecode } from './skip-decode/skip-decode.js'
 
@@ -28,12 +30,14 @@ export const skipDecodeMethod = {
     speedup: {
       type: 'number',
       min: 1,
+      max: MAX_SPEEDUP,
       summary: 'required: target mean speed-up over maxLength positions (layers run = depth / speedup)',
     },
     maxLength: {
       type: 'number',
       integer: true,
       min: 1,
+      max: MAX_OPTION_TOKENS,
       defaultNote: "the model's context",
       summary: 'positions the decay spans; later ones run minLayers',
     },
@@ -41,6 +45,7 @@ export const skipDecodeMethod = {
       type: 'number',
       integer: true,
       min: 1,
+      max: MAX_OPTION_TOKENS,
       default: 1,
       summary: 'fewest layers a token runs',
     },
@@ -48,6 +53,7 @@ export const skipDecodeMethod = {
       type: 'number',
       integer: true,
       min: 1,
+      max: MAX_OPTION_TOKENS,
       defaultNote: 'all layers',
       summary: "most layers a token runs (at position 0), at most the model's depth",
     },
@@ -77,6 +83,7 @@ export const ulsMethod = {
     speedup: {
       type: 'number',
       min: 1,
+      max: MAX_SPEEDUP,
       summary: 'required: target speed-up; round(depth − depth / speedup) middle layers are skipped',
     },
   },

@@ -42,7 +42,8 @@ const feasible: fc.Arbitrary<
   })
 
 function build(o: SkipDecodeOptions & { explicit: boolean }): SkipDecodeOptions {
-  if (o.explicit) return o
+  const { explicit, ...options } = o
+  if (explicit) return options
   return { speedup: o.speedup, maxLength: o.maxLength, numLayers: o.numLayers }
 }
 
@@ -113,7 +114,16 @@ describe('skipDecodeLayerCounts', () => {
 
   it('rejects bad options, naming the value', () => {
     const ok = { speedup: 2, maxLength: 64, numLayers: 8 }
-    expect(() => skipDecodeLayerCounts({ ...ok, speedup: 0.5 })).toThrow(/speedup must be .* ≥ 1, got 0.5/)
+    expect(() => skipDecodeLayerCounts({ ...ok, speedup: 0.5 })).toThrow(
+      /speedup must be .* in \[1, 1024\], got 0.5/,
+    )
+    expect(() => skipDecodeLayerCounts({ ...ok, speedup: 1e9 })).toThrow(
+      'speedup must be a finite number in [1, 1024]',
+    )
+    expect(() => skipDecodeLayerCounts({ ...ok, maxLength: 2 ** 30 })).toThrow('maxLength must be ≤ 16777216')
+    expect(() => skipDecodeLayerCounts({ ...ok, minLayer: 2 } as never)).toThrow(
+      'skipDecode: unknown option "minLayer" (did you mean "minLayers"?)',
+    )
     expect(() => skipDecodeLayerCounts({ ...ok, speedup: Number.NaN })).toThrow(/got NaN/)
     expect(() => skipDecodeLayerCounts({ ...ok, maxLength: 0 })).toThrow(
       /maxLength must be an integer ≥ 1, got 0/,

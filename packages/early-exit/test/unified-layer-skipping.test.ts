@@ -55,7 +55,7 @@ describe('uniformSkipSet', () => {
     expect(() => uniformSkipSet(8, 6)).toThrow(/speedup 6 would skip 7 of 8 layers/)
     expect(() => uniformSkipSet(8, 8)).toThrow(/speedup 8 would skip 7 of 8 layers.*at most 6/)
     expect(() => uniformSkipSet(2, 2)).toThrow(/at most 0 can be skipped/)
-    expect(() => uniformSkipSet(8, 0.9)).toThrow(/speedup must be a finite number ≥ 1, got 0.9/)
+    expect(() => uniformSkipSet(8, 0.9)).toThrow(/speedup must be a finite number in \[1, 1024\], got 0.9/)
     expect(() => uniformSkipSet(0, 2)).toThrow(/numLayers must be an integer ≥ 1, got 0/)
   })
 })
@@ -84,7 +84,12 @@ describe('unifiedLayerSkipping', () => {
   })
 
   it('rejects bad options and calls, naming the value', () => {
-    expect(() => unifiedLayerSkipping({ speedup: 0 })).toThrow(/speedup must be a finite number ≥ 1, got 0/)
+    expect(() => unifiedLayerSkipping({ speedup: 0 })).toThrow(
+      /speedup must be a finite number in \[1, 1024\], got 0/,
+    )
+    expect(() => unifiedLayerSkipping({ speedup: 2, layers: 8 } as never)).toThrow(
+      'unifiedLayerSkipping: unknown option "layers"; known options: speedup',
+    )
     expect(() => unifiedLayerSkipping({ speedup: Number.POSITIVE_INFINITY })).toThrow(/got Infinity/)
     const schedule = unifiedLayerSkipping({ speedup: 4 })
     expect(() => schedule.layers(0, 4, new Uint8Array(4))).toThrow(/speedup 4 would skip 3 of 4 layers/)

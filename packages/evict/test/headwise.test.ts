@@ -94,6 +94,11 @@ describe('headwise duo', () => {
           ({ head, sim }) => {
             expect(sim.count).toBe(retrievalHeads[0]![head] ? sim.seen : Math.min(sim.seen, sinks + recent))
             expect(sim.keptMass() + sim.droppedMass).toBe(sim.seen)
+            // Which tokens: all of them on a retrieval head; the first `sinks` and the newest `recent` else.
+            const expected = Array.from({ length: sim.seen }, (_, p) => p).filter(
+              (p) => retrievalHeads[0]![head] || p < sinks || p >= sim.seen - recent,
+            )
+            expect(sim.positions).toEqual(expected)
           },
         )
       }),

@@ -75,7 +75,6 @@ describe('retrieval-head detection', () => {
         expect(flags[indKV[0]]![indKV[1]]).toBe(true)
         expect(flags.flat().filter(Boolean).length).toBe(1)
       }),
-      { numRuns: 20 },
     )
   })
 

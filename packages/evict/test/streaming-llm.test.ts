@@ -43,6 +43,8 @@ describe('streamingLLM', () => {
     expect(streamingLLM().budget).toEqual({ sinks: 4, window: 508 })
     expect(() => streamingLLM({ window: 0 })).toThrow('streamingLLM: window must be an integer >= 1, got 0')
     expect(() => streamingLLM({ sinks: 1.5 })).toThrow(RangeError)
-    expect(() => streamingLLM({ windw: 3 } as never)).toThrow("unknown option 'windw'")
+    expect(() => streamingLLM({ windw: 3 } as never)).toThrow(
+      'streamingLLM: unknown option "windw" (did you mean "window"?); known options: sinks, window',
+    )
   })
 })

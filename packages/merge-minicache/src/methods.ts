@@ -2,7 +2,9 @@
  * The method this package adds to the spec language (`minicache:t=0.6,retain=0.05`). The declarations are
  * checked against {@link MiniCacheOptions}; ranges and defaults are the factory's.
  */
+
 import type { MethodSpec } from '@kv/cache'
+import { MAX_OPTION_TOKENS } from '@kv/tensor'
 import { minicache } from './minicache/minicache.js'
 import { DEFAULT_RETAIN, DEFAULT_T, type MiniCacheOptions } from './minicache/options.js'
 
@@ -22,6 +24,7 @@ export const minicacheMethod = {
       type: 'number',
       integer: true,
       min: 0,
+      max: MAX_OPTION_TOKENS,
       defaultNote: 'half depth',
       summary: 'first layer of the first merged pair (at most depth − 2)',
     },

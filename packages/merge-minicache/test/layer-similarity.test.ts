@@ -53,6 +53,30 @@ describe('layerSimilarity', () => {
     )
   })
 
+  it('is the mean of per-token cosines, symmetric, unchanged by scaling a layer up by a power of two', () => {
+    fc.assert(
+      fc.property(statesArb, fc.integer({ min: 0, max: 8 }), ([dim, tokens, a, b], k) => {
+        const cosines = Array.from({ length: tokens }, (_, t) => {
+          let dot = 0
+          let na = 0
+          let nb = 0
+          for (let i = t * dim; i < (t + 1) * dim; i++) {
+            dot += a[i]! * b[i]!
+            na += a[i]! ** 2
+            nb += b[i]! ** 2
+          }
+          if (na === 0 || nb === 0) return na === nb ? 1 : 0
+          return Math.max(-1, Math.min(1, dot / Math.sqrt(na * nb)))
+        })
+        const mean = cosines.reduce((x, y) => x + y, 0) / tokens
+        const s = layerSimilarity(a, b, tokens, dim)
+        expect(Math.abs(s.mean - mean)).toBeLessThan(1e-9)
+        const scaled = b.map((x) => x * 2 ** k)
+        expect(Math.abs(layerSimilarity(scaled, a, tokens, dim).mean - mean)).toBeLessThan(1e-9)
+      }),
+    )
+  })
+
   it('rejects bad arguments, naming them', () => {
     const v = new Float32Array(4)
     expect(() => layerSimilarity(v, v, 0, 4)).toThrow(/tokens must be an integer ≥ 1, got 0/)

@@ -74,6 +74,11 @@ describe('minicache', () => {
     expect(() => minicache({ t: 1.2 })).toThrow(/minicache: t must be a number in \[0, 1\], got 1.2/)
     expect(() => minicache({ retain: -0.5 })).toThrow(/retain must be a number in \[0, 1\], got -0.5/)
     expect(() => minicache({ fromLayer: 2.5 })).toThrow(/fromLayer must be an integer ≥ 0, got 2.5/)
+    expect(() => minicache({ fromLayer: 2 ** 30 })).toThrow('fromLayer must be ≤ 16777216')
+    expect(() => minicache({ retian: 0.1 } as never)).toThrow(
+      'minicache: unknown option "retian" (did you mean "retain"?); known options: fromLayer, t, retain',
+    )
+    expect(() => minicache({ t: Number.NaN })).toThrow('t must be a number in [0, 1], got NaN')
     expect(() => minicache({ fromLayer: 7 }).pairs(8)).toThrow(/fromLayer 7 leaves no pair .* 8-layer/)
     expect(() => minicache().pairs(1)).toThrow(/numLayers must be an integer ≥ 2, got 1/)
     expect(() => minicache().pairs(2)).toThrow(/fromLayer 1 leaves no pair/)

@@ -1,5 +1,5 @@
 export type { GearLParams, GearOptions, GearParams } from './gear/codec.js'
-export { gear, gearL, MAX_GEAR_RANK } from './gear/codec.js'
+export { gear, gearL, MAX_GEAR_ITERATIONS, MAX_GEAR_RANK } from './gear/codec.js'
 export type { GearBlock, GearEncodeOptions } from './gear/gear-block.js'
 export { accumulateGear, decodeGear, dotGear, encodeGear, gearBytes, selectGear } from './gear/gear-block.js'
 export type { LowRankTerm } from './gear/lowrank-term.js'

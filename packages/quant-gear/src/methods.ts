@@ -4,9 +4,19 @@
  * `@kv/cache` is only needed for the types: the package still runs without it.
  */
 import type { MethodSpec, ParamsOf } from '@kv/cache'
-import { type GearLParams, type GearParams, gear, gearL, MAX_GEAR_RANK } from './gear/codec.js'
+import { type GearLParams, type GearParams, gear, gearL } from './gear/codec.js'
 import { type MikvParams, mixedPrecision } from './mikv/codec.js'
 import { importanceTiers } from './mikv/importance-tiers.js'
+import {
+  blockTokensRange,
+  groupSizeRange,
+  iterationsRange,
+  keepHighRange,
+  outliersRange,
+  rankRange,
+  recentRange,
+  residualRange,
+} from './shared/ranges.js'
 import { type UniformParams, uniform } from './uniform/codec.js'
 import { UNIFORM_BITS } from './uniform/kivi.js'
 
@@ -27,22 +37,19 @@ export const kiviMethod = {
     bits: { type: 'choice', choices: UNIFORM_BITS, default: 4, summary: 'bits per code' },
     groupSize: {
       type: 'number',
-      integer: true,
-      min: 1,
+      ...groupSizeRange,
       default: 32,
       summary: 'tokens per key group (per channel), channels per value group (per token)',
     },
     residual: {
       type: 'number',
-      integer: true,
-      min: 0,
+      ...residualRange,
       default: 128,
       summary: 'newest tokens kept in full precision',
     },
     blockTokens: {
       type: 'number',
-      integer: true,
-      min: 1,
+      ...blockTokensRange,
       defaultNote: 'groupSize',
       summary: 'tokens per block encoded while decoding',
     },
@@ -55,45 +62,37 @@ const gearLParams = {
   bits: { type: 'choice', choices: UNIFORM_BITS, default: 4, summary: 'bits of the quantized backbone' },
   groupSize: {
     type: 'number',
-    integer: true,
-    min: 1,
+    ...groupSizeRange,
     default: 64,
     summary: 'tokens per key group (per channel), channels per value group (per token)',
   },
   rankPrefill: {
     type: 'number',
-    integer: true,
-    min: 0,
-    max: MAX_GEAR_RANK,
+    ...rankRange,
     default: 4,
     summary: 'rank of the residual approximation of blocks encoded at prefill',
   },
   rankDecode: {
     type: 'number',
-    integer: true,
-    min: 0,
-    max: MAX_GEAR_RANK,
+    ...rankRange,
     default: 2,
     summary: 'rank of the residual approximation of blocks encoded while decoding',
   },
   iterations: {
     type: 'number',
-    integer: true,
-    min: 1,
+    ...iterationsRange,
     default: 3,
     summary: 'power iterations of the low-rank step',
   },
   blockTokens: {
     type: 'number',
-    integer: true,
-    min: 1,
+    ...blockTokensRange,
     default: 64,
     summary: "tokens per block encoded while decoding (GEAR's streaming buffer)",
   },
   residual: {
     type: 'number',
-    integer: true,
-    min: 0,
+    ...residualRange,
     default: 0,
     summary: 'newest tokens kept in full precision (the streaming buffer plays that role)',
   },
@@ -114,8 +113,7 @@ export const gearMethod = {
     ...gearLParams,
     outliers: {
       type: 'number',
-      min: 0,
-      max: 0.5,
+      ...outliersRange,
       default: 0.02,
       summary: 'share of each line kept exactly as sparse outliers, in [0, 0.5) (0.5 itself is refused)',
     },
@@ -159,15 +157,13 @@ export const mikvMethod = {
     low: { type: 'choice', choices: [2, 3, 4], default: 3, summary: 'tier 1 (demoted tokens): bits' },
     groupSize: {
       type: 'number',
-      integer: true,
-      min: 1,
+      ...groupSizeRange,
       default: 32,
       summary: 'channels per quantization group (per token)',
     },
     residual: {
       type: 'number',
-      integer: true,
-      min: 0,
+      ...residualRange,
       default: 32,
       summary: 'newest tokens kept in full precision',
     },
@@ -178,15 +174,13 @@ export const mikvMethod = {
     },
     keepHigh: {
       type: 'number',
-      min: 0,
-      max: 1,
+      ...keepHighRange,
       default: 0.2,
       summary: "share of a head's slots kept in tier 0, in (0, 1] (0 itself is refused)",
     },
     recent: {
       type: 'number',
-      min: 0,
-      max: 1,
+      ...recentRange,
       default: 0.1,
       summary: 'share of the newest slots always kept in tier 0, at most keepHigh',
     },

@@ -1,5 +1,4 @@
 import type { EncodedBlock, KVCodec } from '@kv/tensor/contracts'
-import fc from 'fast-check'
 import { expect } from 'vitest'
 import {
   contextOf,
@@ -12,8 +11,19 @@ import {
 } from './arbitraries.js'
 
 /**
- * The checks every codec passes: select equals decode-then-drop exactly, dot and accumulate equal
- * decode-then-sum within float tolerance, physical bytes cover the data arrays, encode of NaN throws.
+ * Largest squared reconstruction error a codec may make, as a share of the block's energy (Σx²). Every
+ * codec here quantizes with at least 2 bits per group (error ≤ scale/2 of a group), which stays far below
+ * this on the blocks of `kvCase`; a decode that returns zeros, the wrong rows or unscaled codes does not.
+ */
+export const MAX_RELATIVE_ERROR = 0.25
+
+/** Fewest bits per element any codec here stores (2-bit codes), so the least its logical bytes can be. */
+const MIN_BITS_PER_ELEMENT = 2
+
+/**
+ * The checks every codec passes: decode reconstructs the block (within {@link MAX_RELATIVE_ERROR}) and
+ * refuses a short output buffer, select equals decode-then-drop exactly, dot and accumulate equal
+ * decode-then-sum within float tolerance, bytes count at least the codes, encode of NaN throws.
  */
 export function checkCodecContract<B extends EncodedBlock>(
   codec: KVCodec<B>,
@@ -24,6 +34,18 @@ export function checkCodecContract<B extends EncodedBlock>(
   const block = codec.encode(tensorOf(c), contextOf(c.role, 'decode', tiers))
   expect(block.tokens).toBe(c.tokens)
   const decoded = codec.decode(block)
+  // decode: close to the block, and a short buffer is refused instead of silently truncated
+  let energy = 0
+  let error = 0
+  for (let i = 0; i < c.data.length; i++) {
+    energy += c.data[i]! ** 2
+    error += (decoded[i]! - c.data[i]!) ** 2
+  }
+  // plus float16's absolute floor (half its smallest subnormal) for an fp16 tier on tiny blocks
+  const floor = c.data.length * 2 ** -50
+  if (!(error <= MAX_RELATIVE_ERROR * energy + floor))
+    throw new Error(`decode error ${error} > ${MAX_RELATIVE_ERROR} × energy ${energy}`)
+  expect(() => codec.decode(block, new Float32Array(c.tokens * c.headDim - 1))).toThrow(RangeError)
   // select: exact
   const keep = subset(c.tokens, mask)
   const selected = codec.select!(block, keep)
@@ -56,8 +78,9 @@ export function checkCodecContract<B extends EncodedBlock>(
     const bound = fusedTolerance(abs + maxAbs(c.data) * c.tokens * 4)
     if (!(Math.abs(acc[d]! - sum) <= bound)) throw new Error(`accumulate channel ${d}: ${acc[d]} vs ${sum}`)
   }
-  // bytes: honest and positive
-  expect(codec.bytes(block)).toBeGreaterThan(0)
+  // bytes: at least the codes of every element kept (a block, and what select kept of it)
+  expect(codec.bytes(block)).toBeGreaterThanOrEqual((c.tokens * c.headDim * MIN_BITS_PER_ELEMENT) / 8)
+  expect(codec.bytes(selected)).toBeGreaterThanOrEqual((keep.length * c.headDim * MIN_BITS_PER_ELEMENT) / 8)
   expect(codec.physicalBytes(block)).toBeGreaterThan(0)
 }
 
@@ -78,5 +101,3 @@ function maxAbs(data: Float32Array): number {
   for (const x of data) m = Math.max(m, Math.abs(x))
   return m
 }
-
-export const contractRuns = { numRuns: Math.min(fc.readConfigureGlobal().numRuns ?? 100, 60) }

@@ -1,11 +1,23 @@
 /** Argument checks shared by the index, the exact scan and the attention merge. */
 
-/** Throws unless `value` is an integer ≥ `min`. */
-export function checkInteger(where: string, name: string, value: number, min: number): void {
+/** Throws unless `value` is an integer in `[min, max]` (no upper bound by default). */
+export function checkInteger(
+  where: string,
+  name: string,
+  value: number,
+  min: number,
+  max = Number.POSITIVE_INFINITY,
+): void {
   if (!Number.isInteger(value) || value < min) {
     throw new RangeError(`${where}: ${name} must be an integer >= ${min}, got ${value}`)
   }
+  if (value > max) throw new RangeError(`${where}: ${name} must be <= ${max}, got ${value}`)
 }
+
+/** Most k-means iterations accepted (12 is the default; more only burn time). */
+export const MAX_KMEANS_ITERATIONS = 1000
+/** Largest seed accepted: seeds are 32-bit. */
+export const MAX_SEED = 0xffffffff
 
 /** Throws unless `value` is a finite number. */
 export function checkFinite(where: string, name: string, value: number): void {

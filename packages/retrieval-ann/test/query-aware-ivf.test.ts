@@ -63,6 +63,23 @@ describe('QueryAwareIvfIndex', () => {
     )
   })
 
+  it('probes the cell best aligned with the query: a sample query finds its own top key with nprobe = 1', () => {
+    fc.assert(
+      fc.property(buildArb, ({ c, keys, queries }) => {
+        fc.pre(c.perQuery > 0)
+        const index = built(c, keys, queries)
+        for (let q = 0; q < c.qn; q++) {
+          // k-means assigned the query to the cell whose centroid it is closest to in direction, and the
+          // query's top keys joined that cell: probing that one cell must find its top key.
+          const query = queries.subarray(q * c.d, (q + 1) * c.d)
+          const reference = allScores(keys, c.n, c.d, query)
+          const result = index.searchProbing(query, 1, 1)
+          expect(reference[(result.ids[0]! - 3) / 7]).toBe(bestScores(reference, 1)[0])
+        }
+      }),
+    )
+  })
+
   it('adding keys never loses one: every id is found by an exhaustive search, size counts them', () => {
     fc.assert(
       fc.property(buildArb, fc.constantFrom(1, 3, 17, 40), ({ c, keys, queries, query }, extra) => {

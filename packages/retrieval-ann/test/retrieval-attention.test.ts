@@ -1,6 +1,6 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { partialAttention, retrievalAttend, retrievalAttention } from '../src/index.js'
+import { partialAttention, QueryAwareIvfIndex, retrievalAttend, retrievalAttention } from '../src/index.js'
 import { AWKWARD, matrix } from './arbitraries.js'
 
 describe('retrievalAttention', () => {
@@ -68,6 +68,16 @@ describe('retrievalAttention', () => {
     expect(() => retrievalAttention({ topK: 0 })).toThrow(/topK must be an integer >= 1, got 0/)
     expect(() => retrievalAttention({ sinks: -1 })).toThrow(/sinks must be an integer >= 0, got -1/)
     expect(() => retrievalAttention({ nprobe: 1.5 })).toThrow(/nprobe must be an integer >= 1, got 1.5/)
+    expect(() => retrievalAttention({ topk: 10 } as never)).toThrow(
+      'retrievalAttention: unknown option "topk" (did you mean "topK"?)',
+    )
+    expect(() => retrievalAttention({ iterations: 1e9 })).toThrow(
+      'iterations must be <= 1000, got 1000000000',
+    )
+    expect(() => retrievalAttention({ window: 2 ** 30 })).toThrow('window must be <= 16777216')
+    expect(() => new QueryAwareIvfIndex(4, { probes: 2 } as never)).toThrow(
+      'QueryAwareIvfIndex: unknown option "probes"',
+    )
     expect(() => r.createIndex(0, 0, 0)).toThrow(/headDim must be an integer >= 1, got 0/)
   })
 })

@@ -11,6 +11,15 @@ export { rmsNorm } from './ops/rmsnorm.js'
 export { applyRope, ropeInvFreq } from './ops/rope.js'
 export { softmax } from './ops/softmax.js'
 export { argsort, topK } from './ops/topk.js'
+export type { OptionRange } from './options/check-options.js'
+export {
+  checkNumberOption,
+  checkOptionKeys,
+  closestKeys,
+  describeRange,
+  MAX_OPTION_TOKENS,
+} from './options/check-options.js'
+export { checkDecodeOut } from './options/check-out.js'
 export type { QuantAxis, QuantizedBlock, QuantizeOptions } from './quant/block.js'
 export { groupCount, quantizedBytes, scaleCount } from './quant/block.js'
 export { dequantizeAffine } from './quant/dequantize.js'

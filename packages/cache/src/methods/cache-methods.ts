@@ -1,4 +1,4 @@
-import { float16Codec } from '../float16-codec.js'
+import { blockTokensRange, float16Codec, residualRange } from '../float16-codec.js'
 import type { MethodSpec } from './method-spec.js'
 
 /** Plain float16 storage, the baseline of every ratio. */
@@ -7,8 +7,8 @@ export const fp16Method = {
   summary: 'plain float16 storage (the baseline of every ratio)',
   provides: ['codec'],
   params: {
-    blockTokens: { type: 'number', integer: true, min: 1, default: 16, summary: 'tokens per encoded block' },
-    residual: { type: 'number', integer: true, min: 0, default: 0, summary: 'newest tokens kept in float32' },
+    blockTokens: { type: 'number', ...blockTokensRange, default: 16, summary: 'tokens per encoded block' },
+    residual: { type: 'number', ...residualRange, default: 0, summary: 'newest tokens kept in float32' },
   },
   build: (params) => ({ codec: float16Codec(params) }),
 } satisfies MethodSpec<{ blockTokens?: number; residual?: number }>

@@ -1,12 +1,18 @@
 import type { CacheOptions } from '../kv-cache.js'
 
-/** A number parameter; `integer` and the range are checked when a spec is parsed. */
+/**
+ * A number parameter; `integer` and the range (bounds inclusive unless `minExclusive` / `maxExclusive`)
+ * are checked when a spec is parsed. The fields are those of `OptionRange` in `@kv/tensor`: a method
+ * package declares a range once and spreads it into both its factory's check and its spec.
+ */
 export interface NumberParam {
   readonly type: 'number'
   readonly summary: string
   readonly integer?: boolean
   readonly min?: number
   readonly max?: number
+  readonly minExclusive?: boolean
+  readonly maxExclusive?: boolean
   /** The factory's default, shown by `kv help` (`defaultNote` when it depends on the model). */
   readonly default?: number
   readonly defaultNote?: string

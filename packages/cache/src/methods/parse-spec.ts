@@ -1,3 +1,4 @@
+import { closestKeys } from '@kv/tensor'
 import type { AnyMethodSpec, ParamSpec } from './method-spec.js'
 
 /** One method of a parsed spec with its parameters. */
@@ -37,18 +38,26 @@ export function parseParam(raw: string, param: ParamSpec, where: string): number
 /** Checks a number against its declaration (integer, range). */
 export function checkNumber(
   value: number,
-  param: { integer?: boolean; min?: number; max?: number },
+  param: { integer?: boolean; min?: number; max?: number; minExclusive?: boolean; maxExclusive?: boolean },
   where: string,
 ) {
+  if (!Number.isFinite(value)) throw new RangeError(`${where} must be a finite number, got ${value}`)
   if (param.integer && !Number.isInteger(value))
     throw new RangeError(`${where} must be an integer, got ${value}`)
-  if (param.min !== undefined && value < param.min)
-    throw new RangeError(`${where} must be ≥ ${param.min}, got ${value}`)
-  if (param.max !== undefined && value > param.max)
-    throw new RangeError(`${where} must be ≤ ${param.max}, got ${value}`)
+  if (param.min !== undefined && (param.minExclusive ? value <= param.min : value < param.min))
+    throw new RangeError(`${where} must be ${param.minExclusive ? '>' : '≥'} ${param.min}, got ${value}`)
+  if (param.max !== undefined && (param.maxExclusive ? value >= param.max : value > param.max))
+    throw new RangeError(`${where} must be ${param.maxExclusive ? '<' : '≤'} ${param.max}, got ${value}`)
 }
 
-/** Parses `name:key=value,…+name…` against the methods given; unknown names and keys list the valid ones. */
+/** Names that would reach `Object.prototype` if used as keys of a plain object: never parameters. */
+const RESERVED_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype'])
+
+/**
+ * Parses `name:key=value,…+name…` against the methods given; unknown names and keys list the valid ones.
+ * The parameters of each part are a null-prototype object holding only declared, own keys; `__proto__`,
+ * `constructor` and `prototype` are refused by name.
+ */
 export function parseSpecWith(spec: string, methods: ReadonlyMap<string, AnyMethodSpec>): SpecPart[] {
   const trimmed = spec.trim()
   if (trimmed === '' || trimmed === 'full') return []
@@ -63,17 +72,22 @@ export function parseSpecWith(spec: string, methods: ReadonlyMap<string, AnyMeth
         `unknown method "${method}" in pipeline "${spec}"${near.length ? ` (did you mean ${near.join(' or ')}?)` : ''}; valid methods: ${valid.join(', ')}`,
       )
     }
-    const params: Record<string, number | boolean | string> = {}
+    const params: Record<string, number | boolean | string> = Object.create(null)
     for (const assignment of (rest ?? '').split(',').filter((s) => s.trim() !== '')) {
       const [key = '', value] = assignment.split('=') as [string, string | undefined]
       const param = key.trim()
+      if (RESERVED_KEYS.has(param)) {
+        throw new RangeError(
+          `parameter name "${param}" of ${method} is reserved and never a parameter; valid parameters: ${Object.keys(entry.params).join(', ') || '(none)'}`,
+        )
+      }
       const declared = Object.hasOwn(entry.params, param)
         ? (entry.params as Record<string, ParamSpec>)[param]
         : undefined
       if (!declared) {
         const valid = Object.keys(entry.params)
         throw new RangeError(
-          `unknown parameter "${param}" of ${method}; valid parameters: ${valid.length ? valid.join(', ') : '(none)'}`,
+          `unknown parameter "${param}" of ${method}${hint(closestKeys(param, valid))}; valid parameters: ${valid.length ? valid.join(', ') : '(none)'}`,
         )
       }
       if (value === undefined)
@@ -84,6 +98,11 @@ export function parseSpecWith(spec: string, methods: ReadonlyMap<string, AnyMeth
     }
     return { method, params }
   })
+}
+
+/** ` (did you mean "a" or "b"?)`, or nothing. */
+function hint(near: readonly string[]): string {
+  return near.length > 0 ? ` (did you mean ${near.map((k) => `"${k}"`).join(' or ')}?)` : ''
 }
 
 /** Levenshtein distance, for "did you mean". */

@@ -88,11 +88,11 @@ export function describeParam(name: string, param: ParamSpec): string {
   if (param.type === 'number') {
     const range =
       param.min !== undefined && param.max !== undefined
-        ? `${param.min}…${param.max}`
+        ? `${param.minExclusive ? '(' : '['}${param.min}, ${param.max}${param.maxExclusive ? ')' : ']'}`
         : param.min !== undefined
-          ? `≥ ${param.min}`
+          ? `${param.minExclusive ? '>' : '≥'} ${param.min}`
           : param.max !== undefined
-            ? `≤ ${param.max}`
+            ? `${param.maxExclusive ? '<' : '≤'} ${param.max}`
             : ''
     parts.push(`${param.integer ? 'integer' : 'number'}${range ? ` ${range}` : ''}`)
   } else if (param.type === 'choice') parts.push(param.choices.join('|'))

@@ -1,3 +1,4 @@
+import { checkOptionKeys } from '@kv/tensor'
 import type { ExitSchedule } from '@kv/tensor/contracts'
 import { checkLayersCall, checkSpeedup } from '../shared/validate.js'
 import { uniformSkipSet } from './uniform-skip-set.js'
@@ -41,6 +42,7 @@ export interface UnifiedLayerSkippingSchedule extends ExitSchedule {
  * schedule.layers(100, 8, mask) // mask = [1, 1, 0, 1, 0, 1, 0, 1]
  */
 export function unifiedLayerSkipping(options: UnifiedLayerSkippingOptions): UnifiedLayerSkippingSchedule {
+  checkOptionKeys('unifiedLayerSkipping', options, ['speedup'])
   const { speedup } = options
   checkSpeedup('unifiedLayerSkipping', speedup)
   // The model's depth arrives with each call; the set is recomputed only when it changes.

@@ -1,3 +1,4 @@
+import { checkOptionKeys } from '@kv/tensor'
 import { checkInteger, checkSpeedup } from '../shared/validate.js'
 
 /**
@@ -64,6 +65,7 @@ const BISECTION_STEPS = 200
  * // counts [8, 7, 6, 4, 3, 2, 1, 1], averageLayers 4, slope ≈ 1.17
  */
 export function skipDecodeLayerCounts(options: SkipDecodeOptions): SkipDecodePlan {
+  checkOptionKeys('skipDecode', options, ['speedup', 'maxLength', 'numLayers', 'minLayers', 'maxLayers'])
   const { speedup, maxLength, numLayers } = options
   checkInteger('skipDecode', 'numLayers', numLayers, 1)
   checkSpeedup('skipDecode', speedup)

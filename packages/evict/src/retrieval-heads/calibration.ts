@@ -1,3 +1,4 @@
+import { checkKnownKeys } from '../shared/validate.js'
 /** Options of {@link makeCalibrationSequence}. */
 export interface CalibrationOptions {
   /** Tokens in the repeated span. */
@@ -18,6 +19,7 @@ export interface CalibrationOptions {
  * seq.length // 1 + 2 * 128
  */
 export function makeCalibrationSequence(tokens: Int32Array, options: CalibrationOptions): Int32Array {
+  checkKnownKeys('makeCalibrationSequence', options, ['spanLength', 'start', 'prefix'])
   const { spanLength } = options
   const start = options.start ?? 0
   const prefix = options.prefix ?? new Int32Array(0)

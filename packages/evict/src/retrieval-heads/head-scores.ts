@@ -1,3 +1,5 @@
+import { checkKnownKeys } from '../shared/validate.js'
+
 /**
  * Per-layer, per-KV-head retrieval scores measured on calibration text: `echo[l][h]` is the mean attention
  * a query gives to earlier occurrences of its own token, `induction[l][h]` the mean attention it gives to
@@ -65,6 +67,13 @@ export function retrievalHeadScores(
   tokens: Int32Array,
   options: HeadScoreOptions,
 ): HeadScores {
+  checkKnownKeys('retrievalHeadScores', options, [
+    'numLayers',
+    'numQueryHeads',
+    'numKVHeads',
+    'aggregate',
+    'model',
+  ])
   const { numLayers, numQueryHeads, numKVHeads } = options
   for (const [name, value] of Object.entries({ numLayers, numQueryHeads, numKVHeads })) {
     if (!Number.isInteger(value) || value < 1) {

@@ -1,4 +1,4 @@
-import { checkInRange } from '../shared/validate.js'
+import { checkInRange, checkKnownKeys } from '../shared/validate.js'
 import type { HeadScores } from './head-scores.js'
 
 /** Options of {@link selectRetrievalHeads}. */
@@ -24,6 +24,7 @@ export function selectRetrievalHeads(
   fraction: number,
   options: SelectHeadsOptions = {},
 ): boolean[][] {
+  checkKnownKeys('selectRetrievalHeads', options, ['echoShare'])
   checkInRange('selectRetrievalHeads', 'fraction', fraction, 0, 1)
   const echoShare = checkInRange('selectRetrievalHeads', 'echoShare', options.echoShare ?? 1 / 15, 0, 1)
   const { numLayers, numKVHeads } = scores

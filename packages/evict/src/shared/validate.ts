@@ -1,3 +1,5 @@
+import { checkOptionKeys, MAX_OPTION_TOKENS } from '@kv/tensor'
+
 /**
  * Option checks shared by the policies. Each throws a RangeError/TypeError whose message names the
  * policy, the option and the value, e.g. `h2o: heavy must be in [0, 1], got 1.5`.
@@ -13,7 +15,7 @@ export function checkInRange(owner: string, name: string, value: unknown, lo: nu
   return value
 }
 
-/** An integer `>= min` (Infinity allowed only when `allowInfinity`). */
+/** An integer in `[min, 2²⁴]` (`MAX_OPTION_TOKENS`; Infinity allowed only when `allowInfinity`). */
 export function checkInteger(
   owner: string,
   name: string,
@@ -28,16 +30,15 @@ export function checkInteger(
   if (!Number.isInteger(value) || value < min) {
     throw new RangeError(`${owner}: ${name} must be an integer >= ${min}, got ${value}`)
   }
+  if (value > MAX_OPTION_TOKENS) {
+    throw new RangeError(`${owner}: ${name} must be <= ${MAX_OPTION_TOKENS} (2^24), got ${value}`)
+  }
   return value
 }
 
 /** Rejects option keys the policy does not know, so a typo (`window` for `recent`) is not ignored. */
 export function checkKnownKeys(owner: string, options: object, known: readonly string[]): void {
-  for (const key of Object.keys(options)) {
-    if (!known.includes(key)) {
-      throw new TypeError(`${owner}: unknown option '${key}' (known: ${known.join(', ')})`)
-    }
-  }
+  checkOptionKeys(owner, options, known)
 }
 
 /** A short printable form of a bad value for error messages. */

@@ -1,4 +1,4 @@
-import type { Tensor } from '@kv/tensor'
+import { checkDecodeOut, type Tensor } from '@kv/tensor'
 import type { EncodeContext, EncodedBlock, KVCodec, MergedRows } from '@kv/tensor/contracts'
 
 /**
@@ -101,6 +101,7 @@ export class MergedCodec implements KVCodec {
 
   decode(block: EncodedBlock, out?: Float32Array): Float32Array {
     if (!isMerged(block)) return this.inner.decode(block, out)
+    checkDecodeOut('MergedCodec.decode', out, block.tokens, block.headDim)
     const { headDim } = block
     const result = out ?? new Float32Array(block.tokens * headDim)
     const directions = this.directions(block)

@@ -1,3 +1,4 @@
+import { checkOptionKeys } from '@kv/tensor'
 import type { MergedRows } from '@kv/tensor/contracts'
 import { loadUnit, scratchRows } from '../slerp/scratch.js'
 import { slerpUnit } from '../slerp/slerp-kernel.js'
@@ -37,6 +38,7 @@ export function mergeRows(
   headDim: number,
   options: MergeRowsOptions = {},
 ): MergedRows {
+  checkOptionKeys('mergeRows', options, ['t', 'retain'])
   const t = options.t ?? DEFAULT_T
   const retain = options.retain ?? DEFAULT_RETAIN
   checkInterpolation('mergeRows', t)

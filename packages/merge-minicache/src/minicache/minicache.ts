@@ -1,4 +1,5 @@
 import type { CacheExtension, CacheOptions, CacheShape } from '@kv/cache'
+import { checkOptionKeys } from '@kv/tensor'
 import type { LayerMerger, MergedRows } from '@kv/tensor/contracts'
 import { LayerPairs } from '../cache/layer-pairs.js'
 import { mergeRows } from './merge-rows.js'
@@ -37,6 +38,7 @@ export interface MiniCacheMerger extends LayerMerger, CacheExtension {
  * const merged = merger.merge(keysLayer4, keysLayer5, tokens, headDim)
  */
 export function minicache(options: MiniCacheOptions = {}): MiniCacheMerger {
+  checkOptionKeys('minicache', options, ['fromLayer', 't', 'retain'])
   const t = options.t ?? DEFAULT_T
   const retain = options.retain ?? DEFAULT_RETAIN
   const fromLayer = options.fromLayer

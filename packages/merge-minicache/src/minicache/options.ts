@@ -1,3 +1,4 @@
+import { MAX_OPTION_TOKENS } from '@kv/tensor'
 /**
  * MiniCache's settings (the paper's defaults: t 0.6, retain 5 %, from half depth).
  *
@@ -59,5 +60,8 @@ export function checkRetain(where: string, retain: number): void {
 export function checkInteger(where: string, name: string, value: number, min: number): void {
   if (!Number.isInteger(value) || value < min) {
     throw new RangeError(`${where}: ${name} must be an integer ≥ ${min}, got ${String(value)}`)
+  }
+  if (value > MAX_OPTION_TOKENS) {
+    throw new RangeError(`${where}: ${name} must be ≤ ${MAX_OPTION_TOKENS} (2^24), got ${value}`)
   }
 }

@@ -1,6 +1,14 @@
-import type { Tensor } from '@kv/tensor'
+import { checkDecodeOut, checkNumberOption, checkOptionKeys, type Tensor } from '@kv/tensor'
 import type { EncodeContext, KVCodec } from '@kv/tensor/contracts'
-import { blockInput, checkInteger, checkKeep, checkOneOf, checkSpan } from '../shared/input.js'
+import { blockInput, checkKeep, checkOneOf, checkSpan } from '../shared/input.js'
+import {
+  blockTokensRange,
+  groupSizeRange,
+  iterationsRange,
+  outliersRange,
+  rankRange,
+  residualRange,
+} from '../shared/ranges.js'
 import { UNIFORM_BITS } from '../uniform/kivi.js'
 import {
   accumulateGear,
@@ -41,8 +49,17 @@ export interface GearParams extends GearOptions {
 /** Parameters of the `gear-l` method spec: those of `gear` without outliers. */
 export type GearLParams = Omit<GearParams, 'outliers'>
 
-/** Largest rank accepted: the factors grow as r · (tokens + headDim). */
-export const MAX_GEAR_RANK = 64
+export { MAX_GEAR_ITERATIONS, MAX_GEAR_RANK } from '../shared/ranges.js'
+
+const GEAR_L_KEYS = [
+  'bits',
+  'groupSize',
+  'rankPrefill',
+  'rankDecode',
+  'iterations',
+  'blockTokens',
+  'residual',
+]
 
 /**
  * GEAR: KIVI-style quantization (keys per channel, values per token) plus a low-rank approximation of the
@@ -55,6 +72,7 @@ export const MAX_GEAR_RANK = 64
  * codec.decode(block) // ≈ values
  */
 export function gear(options: GearOptions = {}): KVCodec<GearBlock> {
+  checkOptionKeys('gear', options, [...GEAR_L_KEYS, 'outliers'])
   return makeGear('gear', options, options.outliers ?? 0.02)
 }
 
@@ -65,6 +83,7 @@ export function gear(options: GearOptions = {}): KVCodec<GearBlock> {
  * const codec = gearL({ bits: 2, rankPrefill: 4, rankDecode: 2 })
  */
 export function gearL(options: Omit<GearOptions, 'outliers'> = {}): KVCodec<GearBlock> {
+  checkOptionKeys('gearL', options, GEAR_L_KEYS)
   return makeGear('gearL', options, 0)
 }
 
@@ -77,15 +96,13 @@ function makeGear(where: string, options: GearOptions, outliers: number): KVCode
   const blockTokens = options.blockTokens ?? 64
   const residual = options.residual ?? 0
   checkOneOf(where, 'bits', bits, UNIFORM_BITS)
-  checkInteger(where, 'groupSize', groupSize, 1, Number.POSITIVE_INFINITY)
-  checkInteger(where, 'rankPrefill', rankPrefill, 0, MAX_GEAR_RANK)
-  checkInteger(where, 'rankDecode', rankDecode, 0, MAX_GEAR_RANK)
-  checkInteger(where, 'iterations', iterations, 1, Number.POSITIVE_INFINITY)
-  checkInteger(where, 'blockTokens', blockTokens, 1, Number.POSITIVE_INFINITY)
-  checkInteger(where, 'residual', residual, 0, Number.POSITIVE_INFINITY)
-  if (!(outliers >= 0 && outliers < 0.5)) {
-    throw new RangeError(`${where}: outliers must be a fraction in [0, 0.5), got ${outliers}`)
-  }
+  checkNumberOption(where, 'groupSize', groupSize, groupSizeRange)
+  checkNumberOption(where, 'rankPrefill', rankPrefill, rankRange)
+  checkNumberOption(where, 'rankDecode', rankDecode, rankRange)
+  checkNumberOption(where, 'iterations', iterations, iterationsRange)
+  checkNumberOption(where, 'blockTokens', blockTokens, blockTokensRange)
+  checkNumberOption(where, 'residual', residual, residualRange)
+  checkNumberOption(where, 'outliers', outliers, outliersRange)
   return {
     name: `${where}(${bits}-bit, group ${groupSize}, rank ${rankPrefill}/${rankDecode}, outliers ${outliers})`,
     blockTokens,
@@ -105,7 +122,10 @@ function makeGear(where: string, options: GearOptions, outliers: number): KVCode
         seed,
       })
     },
-    decode: (block, out) => decodeGear(block, out),
+    decode(block, out) {
+      checkDecodeOut(`${where}.decode`, out, block.tokens, block.headDim)
+      return decodeGear(block, out)
+    },
     bytes: gearBytes,
     physicalBytes: gearPhysicalBytes,
     select(block, keep) {

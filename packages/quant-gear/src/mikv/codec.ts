@@ -1,6 +1,14 @@
-import { copyArray, StateReader, type Tensor } from '@kv/tensor'
+import {
+  checkDecodeOut,
+  checkNumberOption,
+  checkOptionKeys,
+  copyArray,
+  StateReader,
+  type Tensor,
+} from '@kv/tensor'
 import type { EncodeContext, KVCodec } from '@kv/tensor/contracts'
-import { blockInput, checkInteger, checkKeep, checkOneOf, checkSpan } from '../shared/input.js'
+import { blockInput, checkKeep, checkOneOf, checkSpan } from '../shared/input.js'
+import { blockTokensRange, groupSizeRange, residualRange } from '../shared/ranges.js'
 import { balancerFromPrompt } from './balancer.js'
 import type { ImportanceTiersOptions } from './importance-tiers.js'
 import {
@@ -56,6 +64,7 @@ export interface MixedPrecisionCodec extends KVCodec<MixedBlock> {
  */
 export function mixedPrecision(options: MixedPrecisionOptions = {}): MixedPrecisionCodec {
   const where = 'mixedPrecision'
+  checkOptionKeys(where, options, ['high', 'low', 'groupSize', 'residual', 'blockTokens', 'balance'])
   const high = options.high ?? 8
   const low = options.low ?? 3
   const groupSize = options.groupSize ?? 32
@@ -67,9 +76,11 @@ export function mixedPrecision(options: MixedPrecisionOptions = {}): MixedPrecis
   if (high !== 'fp16' && high <= low) {
     throw new RangeError(`${where}: high (${high} bits) must be more precise than low (${low} bits)`)
   }
-  checkInteger(where, 'groupSize', groupSize, 1, Number.POSITIVE_INFINITY)
-  checkInteger(where, 'residual', residual, 0, Number.POSITIVE_INFINITY)
-  checkInteger(where, 'blockTokens', blockTokens, 1, Number.POSITIVE_INFINITY)
+  if (typeof balance !== 'boolean')
+    throw new TypeError(`${where}: balance must be true or false, got ${balance}`)
+  checkNumberOption(where, 'groupSize', groupSize, groupSizeRange)
+  checkNumberOption(where, 'residual', residual, residualRange)
+  checkNumberOption(where, 'blockTokens', blockTokens, blockTokensRange)
   const balancers = new Map<string, Float32Array>()
   const key = (layer: number, head: number) => `${layer}:${head}`
   return {
@@ -129,7 +140,10 @@ export function mixedPrecision(options: MixedPrecisionOptions = {}): MixedPrecis
       }
       return encodeMixed(data, tokens, headDim, context.role, tiers, b, { high, low, groupSize })
     },
-    decode: (block, out) => decodeMixed(block, out),
+    decode(block, out) {
+      checkDecodeOut(`${where}.decode`, out, block.tokens, block.headDim)
+      return decodeMixed(block, out)
+    },
     bytes: mixedBytes,
     physicalBytes: mixedPhysicalBytes,
     select(block, keep) {

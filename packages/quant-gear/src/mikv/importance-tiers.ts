@@ -1,4 +1,6 @@
+import { checkNumberOption, checkOptionKeys } from '@kv/tensor'
 import type { KVPolicy, SlotPlan, SlotView } from '@kv/tensor/contracts'
+import { keepHighRange, recentRange } from '../shared/ranges.js'
 
 /** Options of {@link importanceTiers}. */
 export interface ImportanceTiersOptions {
@@ -18,12 +20,10 @@ export interface ImportanceTiersOptions {
  * const cache = model.createCache({ policy: importanceTiers({ keepHigh: 0.2 }), codec: mixedPrecision() })
  */
 export function importanceTiers(options: ImportanceTiersOptions = {}): KVPolicy {
-  const keepHigh = options.keepHigh ?? 0.2
-  const recent = options.recent ?? 0.1
-  if (!(keepHigh > 0 && keepHigh <= 1)) {
-    throw new RangeError(`importanceTiers: keepHigh must be a fraction in (0, 1], got ${keepHigh}`)
-  }
-  if (!(recent >= 0 && recent <= keepHigh)) {
+  checkOptionKeys('importanceTiers', options, ['keepHigh', 'recent'])
+  const keepHigh = checkNumberOption('importanceTiers', 'keepHigh', options.keepHigh ?? 0.2, keepHighRange)
+  const recent = checkNumberOption('importanceTiers', 'recent', options.recent ?? 0.1, recentRange)
+  if (recent > keepHigh) {
     throw new RangeError(
       `importanceTiers: recent must be a fraction in [0, keepHigh = ${keepHigh}], got ${recent}`,
     )

@@ -1,6 +1,7 @@
-import type { Tensor } from '@kv/tensor'
+import { checkDecodeOut, checkNumberOption, checkOptionKeys, type Tensor } from '@kv/tensor'
 import type { EncodeContext, KVCodec } from '@kv/tensor/contracts'
-import { blockInput, checkInteger, checkKeep, checkOneOf, checkSpan } from '../shared/input.js'
+import { blockInput, checkKeep, checkOneOf, checkSpan } from '../shared/input.js'
+import { blockTokensRange, groupSizeRange, residualRange } from '../shared/ranges.js'
 import {
   accumulateUniform,
   dequantizeKivi,
@@ -42,14 +43,15 @@ export interface UniformParams extends UniformOptions {
  */
 export function uniform(options: UniformOptions = {}): KVCodec<UniformBlock> {
   const where = 'uniform'
+  checkOptionKeys(where, options, ['bits', 'groupSize', 'residual', 'blockTokens'])
   const bits = options.bits ?? 4
   const groupSize = options.groupSize ?? 32
   const residual = options.residual ?? 128
   const blockTokens = options.blockTokens ?? groupSize
   checkOneOf(where, 'bits', bits, UNIFORM_BITS)
-  checkInteger(where, 'groupSize', groupSize, 1, Number.POSITIVE_INFINITY)
-  checkInteger(where, 'residual', residual, 0, Number.POSITIVE_INFINITY)
-  checkInteger(where, 'blockTokens', blockTokens, 1, Number.POSITIVE_INFINITY)
+  checkNumberOption(where, 'groupSize', groupSize, groupSizeRange)
+  checkNumberOption(where, 'residual', residual, residualRange)
+  checkNumberOption(where, 'blockTokens', blockTokens, blockTokensRange)
   return {
     name: `uniform(${bits}-bit, group ${groupSize})`,
     blockTokens,
@@ -59,7 +61,10 @@ export function uniform(options: UniformOptions = {}): KVCodec<UniformBlock> {
       const { data, tokens, headDim } = blockInput(`${where}.encode`, block)
       return quantizeKivi(data, tokens, headDim, context.role, { bits, groupSize })
     },
-    decode: (block, out) => dequantizeKivi(block, out),
+    decode(block, out) {
+      checkDecodeOut(`${where}.decode`, out, block.tokens, block.headDim)
+      return dequantizeKivi(block, out)
+    },
     bytes: uniformBytes,
     physicalBytes: uniformPhysicalBytes,
     select(block, keep) {

@@ -1,7 +1,8 @@
 import type { CacheExtension } from '@kv/cache'
+import { checkOptionKeys, MAX_OPTION_TOKENS } from '@kv/tensor'
 import type { KeyIndex, KeyRetriever } from '@kv/tensor/contracts'
 import type { QueryAwareIvfOptions } from '../ivf/query-aware-ivf.js'
-import { QueryAwareIvfIndex } from '../ivf/query-aware-ivf.js'
+import { IVF_OPTION_KEYS, QueryAwareIvfIndex } from '../ivf/query-aware-ivf.js'
 import { RetrievalState } from '../retrieval-state.js'
 import { checkInteger } from '../validate.js'
 import type { PartialAttention } from './partial-attention.js'
@@ -34,10 +35,11 @@ export interface RetrievalAttentionRetriever extends KeyRetriever, CacheExtensio
  * const index = retriever.createIndex(0, 0, 64)
  */
 export function retrievalAttention(options: RetrievalAttentionOptions = {}): RetrievalAttentionRetriever {
+  checkOptionKeys('retrievalAttention', options, ['sinks', 'window', 'topK', ...IVF_OPTION_KEYS])
   const { sinks = 4, window = 508, topK = 100, ...indexOptions } = options
-  checkInteger('retrievalAttention', 'sinks', sinks, 0)
-  checkInteger('retrievalAttention', 'window', window, 0)
-  checkInteger('retrievalAttention', 'topK', topK, 1)
+  checkInteger('retrievalAttention', 'sinks', sinks, 0, MAX_OPTION_TOKENS)
+  checkInteger('retrievalAttention', 'window', window, 0, MAX_OPTION_TOKENS)
+  checkInteger('retrievalAttention', 'topK', topK, 1, MAX_OPTION_TOKENS)
   // Checks the index options once, here, rather than at the first createIndex.
   new QueryAwareIvfIndex(1, indexOptions)
   return {

@@ -1,7 +1,7 @@
-import { StateReader } from '@kv/tensor'
+import { checkOptionKeys, MAX_OPTION_TOKENS, StateReader } from '@kv/tensor'
 import type { KeyIndex, KeySearchResult, PlainState } from '@kv/tensor/contracts'
 import { TopKHeap } from '../exact/top-k-heap.js'
-import { checkInteger, checkQuery, checkRows, dotAt } from '../validate.js'
+import { checkInteger, checkQuery, checkRows, dotAt, MAX_KMEANS_ITERATIONS, MAX_SEED } from '../validate.js'
 import { assignKeysToCells, nearestCell } from './assign-keys.js'
 import { CellLists } from './cell-lists.js'
 import { IdTable } from './id-table.js'
@@ -21,6 +21,9 @@ export interface QueryAwareIvfOptions {
   /** Seed of the k-means++ seeding. Default 1. */
   readonly seed?: number
 }
+
+/** The keys of {@link QueryAwareIvfOptions}; any other key is refused. */
+export const IVF_OPTION_KEYS = ['cells', 'nprobe', 'perQuery', 'iterations', 'seed'] as const
 
 /** A search result with the inner products of the returned keys. */
 export interface ScoredSearchResult extends KeySearchResult {
@@ -50,13 +53,16 @@ export class QueryAwareIvfIndex implements KeyIndex {
   private epoch = 0
 
   constructor(headDim: number, options: QueryAwareIvfOptions = {}) {
-    checkInteger('QueryAwareIvfIndex', 'headDim', headDim, 1)
-    for (const name of ['cells', 'nprobe', 'perQuery', 'iterations'] as const) {
+    checkInteger('QueryAwareIvfIndex', 'headDim', headDim, 1, MAX_OPTION_TOKENS)
+    checkOptionKeys('QueryAwareIvfIndex', options, IVF_OPTION_KEYS)
+    for (const name of ['cells', 'nprobe', 'perQuery'] as const) {
       const value = options[name]
       if (value !== undefined)
-        checkInteger('QueryAwareIvfIndex', name, value, name === 'iterations' || name === 'perQuery' ? 0 : 1)
+        checkInteger('QueryAwareIvfIndex', name, value, name === 'perQuery' ? 0 : 1, MAX_OPTION_TOKENS)
     }
-    if (options.seed !== undefined) checkInteger('QueryAwareIvfIndex', 'seed', options.seed, 0)
+    if (options.iterations !== undefined)
+      checkInteger('QueryAwareIvfIndex', 'iterations', options.iterations, 0, MAX_KMEANS_ITERATIONS)
+    if (options.seed !== undefined) checkInteger('QueryAwareIvfIndex', 'seed', options.seed, 0, MAX_SEED)
     this.headDim = headDim
     this.options = options
     this.store = new KeyStore(headDim, 0)

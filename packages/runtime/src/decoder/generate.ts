@@ -1,6 +1,7 @@
 import type { KVCache } from '@kv/cache'
 import { Rng, softmax, topK } from '@kv/tensor'
 import { requireTokenizer } from '../model/require-tokenizer.js'
+import { checkGenerateOptions } from './generate-options.js'
 import type { Model } from './model.js'
 import { TextStream } from './text-stream.js'
 
@@ -10,16 +11,28 @@ export interface GenerateOptions {
    * (an earlier `generate` or `prefill`): the prompt continues it, as the next turn.
    */
   readonly cache: KVCache
+  /** Most tokens to generate: an integer in [0, 2²⁴]. */
   readonly maxTokens: number
-  /** 0 (default) picks the most likely token; above 0 samples from the tempered distribution. */
+  /**
+   * 0 (default) picks the most likely token; above 0 samples from the tempered distribution. A finite
+   * number in [0, 100].
+   */
   readonly temperature?: number
-  /** Sample among the `topK` most likely tokens only (default 40 when sampling). */
+  /** Sample among the `topK` most likely tokens only (default 40 when sampling): an integer in [1, 2²⁴]. */
   readonly topK?: number
+  /** Seed of the sampler (default 0): a safe integer. */
   readonly seed?: number
   /** Stop at the end-of-sequence token (default true). */
   readonly stopAtEos?: boolean
   /** Called with every generated token id. */
   readonly onToken?: (token: number) => void
+  /**
+   * Called (instead of `console.warn`) when the sequence runs past the model's context (`maxPositions`):
+   * once when the prompt already does, once when generation crosses it. Generation goes on (an eviction
+   * policy may keep the cache small; RoPE positions past the context are computed as any other), but the
+   * model was never trained there, so its output degrades.
+   */
+  readonly onWarning?: (message: string) => void
 }
 
 /** Picks the next token from logits: greedy at temperature 0, otherwise top-k sampling. */
@@ -51,25 +64,36 @@ export async function* generate(
   prompt: string,
   options: GenerateOptions,
 ): AsyncGenerator<string> {
-  const { cache, maxTokens } = options
-  if (!Number.isInteger(maxTokens) || maxTokens < 0) {
-    throw new RangeError(`generate: maxTokens must be a non-negative integer, got ${maxTokens}`)
-  }
-  const temperature = options.temperature ?? 0
-  const rng = new Rng(options.seed ?? 0)
+  // Every option is checked before the prompt touches the cache: a bad one leaves the cache as it was.
+  const { maxTokens, temperature, topK, seed } = checkGenerateOptions(options)
+  const { cache } = options
+  const rng = new Rng(seed)
   const tokenizer = requireTokenizer(model, 'generate')
   const encoded = tokenizer.encode(prompt)
   const prompted = cache.length === 0 ? [model.config.bosTokenId, ...encoded] : encoded
   if (prompted.length === 0) throw new RangeError('generate: the prompt is empty')
+  const context = model.config.maxPositions
+  const warn = options.onWarning ?? ((message: string) => console.warn(message))
+  const promptEnd = cache.length + prompted.length
+  if (promptEnd > context) {
+    warn(
+      `generate: the prompt reaches position ${promptEnd}, past the model's context of ${context} positions (maxPositions); output past it degrades`,
+    )
+  }
   let logits = await model.prefill(prompted, cache, { lastOnly: true })
   // Decoding only the newest tokens keeps generation linear in the tokens generated.
   const text = new TextStream(tokenizer)
   for (let i = 0; i < maxTokens; i++) {
-    const token = pickToken(logits, temperature, options.topK ?? 40, rng)
+    const token = pickToken(logits, temperature, topK, rng)
     if (token === model.config.eosTokenId && options.stopAtEos !== false) break
     options.onToken?.(token)
     const piece = text.push(token)
     if (piece !== '') yield piece
+    if (cache.length === context && promptEnd <= context) {
+      warn(
+        `generate: generation reached the model's context of ${context} positions (maxPositions); output past it degrades`,
+      )
+    }
     logits = await model.step(token, cache)
   }
 }
