@@ -13,10 +13,12 @@ const [url, pipeline, documentTokens, chunkTokens, requests] = process.argv.slic
   string,
   string,
 ]
-const model = await loadModel()
 const onFault = (fault: StoreFault) =>
   console.error(`worker: store ${fault.operation} ${fault.key} failed: ${String(fault.error)}`)
 const store = RedisStore.connect(url, { maxBytes: 1 << 30, onFault })
+// Connect before the model loads: a handshake cannot run while the event loop is busy.
+if (!(await store.ready())) console.error('worker: Redis is not reachable; every request will prefill')
+const model = await loadModel()
 const prefixes = new PrefixCache(store, {
   identity: identityOf(model),
   pipeline,

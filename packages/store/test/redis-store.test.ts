@@ -151,6 +151,16 @@ describe.skipIf(!available)('RedisStore', () => {
     await store.close()
   }, 30_000)
 
+  it('ready(): true once connected, false for a server that is not there', async () => {
+    const up = RedisStore.connect(server.url)
+    expect(await up.ready()).toBe(true)
+    await up.close()
+    const down = RedisStore.connect('redis://127.0.0.1:1', { connectWaitMs: 5_000 })
+    expect(await down.ready()).toBe(false)
+    expect(await down.get('k')).toBeUndefined()
+    await down.close()
+  })
+
   it('FAIL_FAST_CLIENT turns off the offline queue', () => {
     expect(FAIL_FAST_CLIENT.enableOfflineQueue).toBe(false)
     expect(FAIL_FAST_CLIENT.maxRetriesPerRequest).toBe(0)

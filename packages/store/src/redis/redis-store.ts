@@ -15,7 +15,7 @@ export interface RedisStoreOptions extends StoreOptions {
   readonly prefix?: string
   /** Milliseconds now, for the LRU order (default `Date.now`); TTLs are Redis's own clock. */
   readonly now?: () => number
-  /** At most how long commands wait for the client's first connection or its failure (default 10 s). */
+  /** At most how long commands wait for the client's first connection or its failure (default 30 s). */
   readonly connectWaitMs?: number
 }
 
@@ -91,7 +91,7 @@ export class RedisStore implements KVStore {
       client.status === 'ready'
         ? Promise.resolve()
         : new Promise<void>((resolve) => {
-            const timer = setTimeout(done, options.connectWaitMs ?? 10_000)
+            const timer = setTimeout(done, options.connectWaitMs ?? 30_000)
             function done() {
               clearTimeout(timer)
               for (const event of ['ready', 'error', 'end']) client.off(event, done)
@@ -251,6 +251,16 @@ export class RedisStore implements KVStore {
       this.fault('has', key, error)
       return false
     }
+  }
+
+  /**
+   * Waits for the client's first connection (or its failure) and says whether it is ready. Call it before
+   * work that blocks the event loop for seconds (loading a model): a handshake that cannot run while the
+   * loop is blocked would miss its timeout and start over.
+   */
+  async ready(): Promise<boolean> {
+    await this.firstConnection
+    return this.client.status === 'ready'
   }
 
   /** Bytes the index counts (values of live entries, and of expired ones not yet popped). */
