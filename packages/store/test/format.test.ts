@@ -197,6 +197,26 @@ describe('bad input', () => {
     expect(error.message).toMatch(/format version 2 is newer.*upgrade/)
   })
 
+  it('streams: the reader pulls chunks only as it needs them and stops the source on an error', async () => {
+    const big = { rows: new Float32Array(100_000) }
+    const chunks = [...encodeState(big, header, { sectionBytes: 4096, inlineBytes: 0 })]
+    expect(chunks.length).toBeGreaterThan(90)
+    let pulled = 0
+    let closed = false
+    function* counted() {
+      try {
+        for (const chunk of chunks) {
+          pulled++
+          yield chunk
+        }
+      } finally {
+        closed = true
+      }
+    }
+    await expect(readState(counted(), { expect: { pipeline: 'other' } })).rejects.toThrow(/pipeline/)
+    expect([pulled, closed]).toEqual([2, true]) // the preamble and the header section, nothing more
+  })
+
   it('trailing bytes after the end section', async () => {
     const error = await formatError([file, new Uint8Array([0])])
     expect(error.field).toBe('trailing')
