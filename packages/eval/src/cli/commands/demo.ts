@@ -135,7 +135,7 @@ export async function demoCommand(
   const stats = compressed.cache.stats()
   const fullStats = full.cache.stats()
   process.stdout.write(
-    `\nThe full cache stores float32: ${sizeAgainstFloat16(fullStats.physicalBytes, fullStats.float16Bytes)}. ` +
+    `\nThe full cache (float32) is ${sizeAgainstFloat16(fullStats.physicalBytes, fullStats.float16Bytes)}. ` +
       `${compressed.label} holds the same ${context + generate} tokens in ${(stats.physicalBytes / 1024).toFixed(0)} KiB, ` +
       `${sizeAgainstFloat16(stats.physicalBytes, stats.float16Bytes)} (${savedAgainstFloat16(stats.physicalBytes, stats.float16Bytes)}), ` +
       `at a perplexity ${signedPercent(compressed.scores.perplexity / full.scores.perplexity - 1)} ` +

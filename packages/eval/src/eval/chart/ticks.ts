@@ -48,17 +48,16 @@ const LOG_TICKS = [
  */
 export function logTicks(lo: number, hi: number, max = 8): { ticks: number[]; lo: number; hi: number } {
   if (!(lo > 0 && hi >= lo)) throw new RangeError(`logTicks: need 0 < lo ≤ hi, got ${lo} and ${hi}`)
-  let below = [...LOG_TICKS].reverse().find((t) => t <= lo * (1 + 1e-9))
-  let above = LOG_TICKS.find((t) => t >= hi * (1 - 1e-9))
-  below ??= 2 ** Math.floor(Math.log2(lo))
-  above ??= 2 ** Math.ceil(Math.log2(hi))
-  if (above === below) above = LOG_TICKS.find((t) => t > below!) ?? below * 2
-  let ticks = LOG_TICKS.filter((t) => t >= below! * (1 - 1e-9) && t <= above! * (1 + 1e-9))
+  const below = [...LOG_TICKS].reverse().find((t) => t <= lo * (1 + 1e-9)) ?? 2 ** Math.floor(Math.log2(lo))
+  let above = LOG_TICKS.find((t) => t >= hi * (1 - 1e-9)) ?? 2 ** Math.ceil(Math.log2(hi))
+  if (above === below) above = LOG_TICKS.find((t) => t > below) ?? below * 2
+  let ticks = LOG_TICKS.filter((t) => t >= below * (1 - 1e-9) && t <= above * (1 + 1e-9))
   if (ticks.length > max) {
-    const powers = ticks.filter((t) => Number.isInteger(Math.log2(t)))
-    ticks = powers.length >= 2 ? powers : ticks
-    below = Math.min(below, ticks[0]!)
-    above = Math.max(above, ticks[ticks.length - 1]!)
+    // Many factors: only powers of two, from the one below `lo` to the one above `hi`.
+    const first = Math.floor(Math.log2(lo) + 1e-9)
+    const last = Math.ceil(Math.log2(hi) - 1e-9)
+    ticks = Array.from({ length: last - first + 1 }, (_, i) => 2 ** (first + i))
+    return { ticks, lo: ticks[0]!, hi: ticks[ticks.length - 1]! }
   }
   if (ticks.length < 4) {
     // A narrow range (3.5× to 3.6×): round linear steps read better than two far-apart factors.
