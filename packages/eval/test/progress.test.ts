@@ -51,6 +51,14 @@ describe('the progress line', () => {
     expect(writes.at(-1)).toBe('\r\x1b[K')
   })
 
+  it('a narrow terminal: the line is cut to its width', () => {
+    const writes: string[] = []
+    const stream = { isTTY: true, columns: 30, write: (text: string) => writes.push(text) }
+    new Progress('kv eval', { stream }).update({ stage: 'perplexity', done: 100, total: 1000 })
+    expect(writes).toEqual(['\r\x1b[Kkv eval · perplexity 100/100…'])
+    expect(writes[0]!.length - 4).toBeLessThan(30)
+  })
+
   it('--quiet writes nothing; minutes are shown as minutes', () => {
     const quiet = sink(false)
     const progress = new Progress('kv eval', { stream: quiet.stream, quiet: true })

@@ -2,6 +2,8 @@
 export interface ProgressStream {
   write(text: string): unknown
   readonly isTTY?: boolean
+  /** A terminal's width: longer lines are cut so that redrawing in place never wraps. */
+  readonly columns?: number
 }
 
 /** What a command is doing now. */
@@ -98,7 +100,9 @@ export class Progress {
     this.#lastWrite = now
     const line = this.format(state)
     if (tty) {
-      this.#stream.write(`\r\x1b[K${line}`)
+      const columns = this.#stream.columns
+      const fitted = columns && line.length >= columns ? `${line.slice(0, Math.max(1, columns - 2))}…` : line
+      this.#stream.write(`\r\x1b[K${fitted}`)
       this.#drawn = true
     } else this.#stream.write(`${line}\n`)
   }
