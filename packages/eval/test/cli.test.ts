@@ -1,3 +1,7 @@
+import { copyFileSync, mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { embeddedModelPath } from '@kv/runtime/node'
 import fc from 'fast-check'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { benchCommand } from '../src/cli/commands/bench.js'
@@ -134,6 +138,12 @@ describe('kv: every option and spec is checked before any work', () => {
     await rejectsFast(
       () => demoCommand(['--model', '/nonexistent/model']),
       /--model \/nonexistent\/model: cannot read/,
+    )
+    const weightsOnly = mkdtempSync(join(tmpdir(), 'kv-no-tokenizer-'))
+    copyFileSync(join(await embeddedModelPath(), 'config.json'), join(weightsOnly, 'config.json'))
+    await rejectsFast(
+      () => evalCommand(['--model', weightsOnly]),
+      `kv eval: --model ${weightsOnly} has no tokenizer.json; this command reads text`,
     )
   })
 

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import type { BuildContext } from '@kv/cache'
@@ -14,6 +15,8 @@ export interface ModelTarget {
   readonly config: LlamaConfig
   /** What method specs are built against (shape, retrieval-head scores). */
   readonly context: BuildContext
+  /** Whether the folder has a `tokenizer.json` (commands that read text need one). */
+  readonly hasTokenizer: boolean
 }
 
 /**
@@ -30,7 +33,21 @@ export async function readModelTarget(folder: string | undefined): Promise<Model
     throw new UsageError(`--model ${folder ?? path}: cannot read ${configPath} (${(error as Error).message})`)
   }
   const config = parseLlamaConfig(raw, configPath)
-  return { folder: path, config, context: buildContextFor(config, path) }
+  return {
+    folder: path,
+    config,
+    context: buildContextFor(config, path),
+    hasTokenizer: existsSync(join(path, 'tokenizer.json')),
+  }
+}
+
+/** For the commands that read or write text: a folder without `tokenizer.json` fails before loading. */
+export function requireTokenizerFile(target: ModelTarget, command: string): void {
+  if (!target.hasTokenizer) {
+    throw new UsageError(
+      `${command}: --model ${target.folder} has no tokenizer.json; this command reads text (kv inspect works without one)`,
+    )
+  }
 }
 
 /** Loads the target's weights and tokenizer, saying so on the progress line. */

@@ -5,7 +5,7 @@ import { sizeCell } from '../../eval/float16-wording.js'
 import { formatTable } from '../../eval/report.js'
 import { methodRegistry } from '../../methods/installed.js'
 import { parseSpecs, pipelinesFor } from '../context.js'
-import { heldOutFor, loadTarget, readModelTarget } from '../model-target.js'
+import { heldOutFor, loadTarget, readModelTarget, requireTokenizerFile } from '../model-target.js'
 import { parseCommandLine, UsageError } from '../options.js'
 import { Progress, type ProgressState } from '../progress.js'
 
@@ -70,6 +70,7 @@ export async function benchCommand(
     throw new UsageError(`kv bench: --steps (${steps}) must be below --context (${context})`)
   parseSpecs(values.pipelines, registry, '--pipelines')
   const target = await readModelTarget(values.model)
+  requireTokenizerFile(target, 'kv bench')
   if (context > target.config.maxPositions) {
     throw new UsageError(
       `kv bench: --context (${context}) must be at most the model's context, ${target.config.maxPositions}`,

@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { captureHeads } from '../../capture/capture-heads.js'
-import { heldOutFor, loadTarget, readModelTarget } from '../model-target.js'
+import { heldOutFor, loadTarget, readModelTarget, requireTokenizerFile } from '../model-target.js'
 import { parseCommandLine, UsageError } from '../options.js'
 import { Progress } from '../progress.js'
 
@@ -23,6 +23,7 @@ export async function captureCommand(argv: string[]): Promise<void> {
   const layers = values.layers
   if (layers.length === 0) throw new UsageError('kv capture: --layers names no layer')
   const target = await readModelTarget(values.model)
+  requireTokenizerFile(target, 'kv capture')
   const numLayers = target.config.numLayers
   for (const layer of layers) {
     if (layer >= numLayers)

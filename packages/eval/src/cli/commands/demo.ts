@@ -7,7 +7,7 @@ import { logSoftmax, ScoreAccumulator } from '../../eval/metrics.js'
 import { formatTable } from '../../eval/report.js'
 import { methodRegistry } from '../../methods/installed.js'
 import { parseSpecs, pipelinesFor } from '../context.js'
-import { heldOutFor, loadTarget, readModelTarget } from '../model-target.js'
+import { heldOutFor, loadTarget, readModelTarget, requireTokenizerFile } from '../model-target.js'
 import { parseCommandLine, UsageError } from '../options.js'
 import { Progress } from '../progress.js'
 
@@ -63,6 +63,7 @@ export async function demoCommand(
   const { values } = parseCommandLine('kv demo', argv, DEMO_OPTIONS)
   parseSpecs(values.pipeline, registry, '--pipeline')
   const target = await readModelTarget(values.model)
+  requireTokenizerFile(target, 'kv demo')
   const { context, score, generate } = values
   const positions = target.config.maxPositions
   if (context + Math.max(score, generate) > positions) {

@@ -4,7 +4,7 @@ import { evaluate } from '../../eval/evaluate.js'
 import { formatReport, reportChart } from '../../eval/report.js'
 import { methodRegistry } from '../../methods/installed.js'
 import { parseSpecs, pipelinesFor } from '../context.js'
-import { heldOutFor, loadTarget, readModelTarget } from '../model-target.js'
+import { heldOutFor, loadTarget, readModelTarget, requireTokenizerFile } from '../model-target.js'
 import { parseCommandLine, UsageError } from '../options.js'
 import { Progress } from '../progress.js'
 
@@ -33,6 +33,7 @@ export async function evalCommand(
   const { values } = parseCommandLine('kv eval', argv, EVAL_OPTIONS)
   parseSpecs(values.pipelines, registry, '--pipelines')
   const target = await readModelTarget(values.model)
+  requireTokenizerFile(target, 'kv eval')
   const positions = target.config.maxPositions
   if (values.protocol === 'prefill' && values.context + values.continuation > positions) {
     throw new UsageError(

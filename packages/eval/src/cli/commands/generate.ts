@@ -2,7 +2,7 @@ import type { MethodRegistry } from '@kv/cache'
 import { sizeAgainstFloat16 } from '../../eval/float16-wording.js'
 import { methodRegistry } from '../../methods/installed.js'
 import { parseSpecs, pipelinesFor } from '../context.js'
-import { loadTarget, readModelTarget } from '../model-target.js'
+import { loadTarget, readModelTarget, requireTokenizerFile } from '../model-target.js'
 import { parseCommandLine, UsageError } from '../options.js'
 import { Progress } from '../progress.js'
 
@@ -28,6 +28,7 @@ export async function generateCommand(
   if (prompt.trim() === '') throw new UsageError(`kv generate: give a prompt\n${GENERATE_HELP}`)
   parseSpecs(values.pipeline, registry, '--pipeline')
   const target = await readModelTarget(values.model)
+  requireTokenizerFile(target, 'kv generate')
   const [pipeline] = pipelinesFor(values.pipeline, registry, target.context)
   const progress = new Progress('kv generate', { quiet: values.quiet })
   const model = await loadTarget(target, progress)

@@ -3,7 +3,7 @@ import { basename, join } from 'node:path'
 import { requireTokenizer } from '@kv/runtime'
 import { calibrationDocument } from '../../data/calibration.js'
 import { checkpointFolder, HEAD_SCORES_FILE } from '../context.js'
-import { loadTarget, readModelTarget } from '../model-target.js'
+import { loadTarget, readModelTarget, requireTokenizerFile } from '../model-target.js'
 import { parseCommandLine, UsageError } from '../options.js'
 import { Progress } from '../progress.js'
 
@@ -20,6 +20,7 @@ export const HEADS_HELP = `kv heads [--model DIR] [--span 256] [--out FILE] [--q
 export async function headsCommand(argv: string[]): Promise<void> {
   const { values } = parseCommandLine('kv heads', argv, HEADS_OPTIONS)
   const target = await readModelTarget(values.model)
+  requireTokenizerFile(target, 'kv heads')
   if (2 * values.span + 1 > target.config.maxPositions) {
     throw new UsageError(
       `kv heads: --span ${values.span} twice (and a first token) must fit the model's ${target.config.maxPositions}-token context`,

@@ -1,5 +1,5 @@
 import { windowedPerplexity } from '../../eval/windows.js'
-import { heldOutFor, loadTarget, readModelTarget } from '../model-target.js'
+import { heldOutFor, loadTarget, readModelTarget, requireTokenizerFile } from '../model-target.js'
 import { parseCommandLine } from '../options.js'
 import { Progress } from '../progress.js'
 
@@ -15,6 +15,7 @@ export const PERPLEXITY_HELP = `kv perplexity [--model DIR] [--windows N] [--qui
 export async function perplexityCommand(argv: string[]): Promise<void> {
   const { values } = parseCommandLine('kv perplexity', argv, PERPLEXITY_OPTIONS)
   const target = await readModelTarget(values.model)
+  requireTokenizerFile(target, 'kv perplexity')
   const progress = new Progress('kv perplexity', { quiet: values.quiet })
   const model = await loadTarget(target, progress)
   const stream = await heldOutFor(model, 'kv perplexity', progress)

@@ -1,5 +1,5 @@
 import { formatTable } from '../../eval/report.js'
-import { heldOutFor, loadTarget, readModelTarget } from '../model-target.js'
+import { heldOutFor, loadTarget, readModelTarget, requireTokenizerFile } from '../model-target.js'
 import { parseCommandLine } from '../options.js'
 import { Progress } from '../progress.js'
 
@@ -15,6 +15,7 @@ export const SIMILARITY_HELP = `kv similarity [--model DIR] [--tokens 2048] [--q
 export async function similarityCommand(argv: string[]): Promise<void> {
   const { values } = parseCommandLine('kv similarity', argv, SIMILARITY_OPTIONS)
   const target = await readModelTarget(values.model)
+  requireTokenizerFile(target, 'kv similarity')
   const { layerSimilarity } = await import('@kv/merge-minicache')
   const progress = new Progress('kv similarity', { quiet: values.quiet })
   const model = await loadTarget(target, progress)
