@@ -51,6 +51,25 @@ describe('the progress line', () => {
     expect(writes.at(-1)).toBe('\r\x1b[K')
   })
 
+  it('clear() wipes the terminal line before results and redraws on the next update; no-op in a log', () => {
+    const { stream, writes } = sink(true)
+    const time = clock()
+    const progress = new Progress('kv demo', { stream, now: time.now })
+    progress.update({ stage: 'prefill', done: 0, total: 96 })
+    progress.clear()
+    progress.update({ stage: 'prefill', done: 0, total: 96 })
+    expect(writes).toEqual([
+      '\r\x1b[Kkv demo · prefill 0/96 tokens · 0.0 s',
+      '\r\x1b[K',
+      '\r\x1b[Kkv demo · prefill 0/96 tokens · 0.0 s',
+    ])
+    const log = sink(false)
+    const quietInLog = new Progress('kv demo', { stream: log.stream, now: time.now })
+    quietInLog.update({ stage: 'loading model' })
+    quietInLog.clear()
+    expect(log.writes).toEqual(['kv demo · loading model · 0.0 s\n'])
+  })
+
   it('a narrow terminal: the line is cut to its width', () => {
     const writes: string[] = []
     const stream = { isTTY: true, columns: 30, write: (text: string) => writes.push(text) }

@@ -107,6 +107,14 @@ export class Progress {
     } else this.#stream.write(`${line}\n`)
   }
 
+  /** Before writing results mid-run: clears the line on a terminal (the next update redraws it). */
+  clear(): void {
+    if (this.#quiet || this.#stream.isTTY !== true || !this.#drawn) return
+    this.#stream.write('\r\x1b[K')
+    this.#drawn = false
+    this.#lastWrite = Number.NEGATIVE_INFINITY
+  }
+
   /** Clears the line on a terminal; elsewhere says how long it took. */
   end(): void {
     if (this.#quiet) return

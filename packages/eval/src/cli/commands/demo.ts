@@ -82,7 +82,7 @@ export async function demoCommand(
   const prompt = new Int32Array(context)
   prompt.set(stream.subarray(start, start + context - 1), 1)
   const truth = stream.subarray(start + context - 1, start + context - 1 + score)
-  progress.end()
+  progress.clear()
   process.stdout.write(
     `model ${model.source?.split('/').pop()} — ${context} tokens of held-out text read into each cache:\n…${tokenizer.decode(prompt.subarray(context - 40))}\n\n`,
   )

@@ -32,7 +32,7 @@ export async function generateCommand(
   const [pipeline] = pipelinesFor(values.pipeline, registry, target.context)
   const progress = new Progress('kv generate', { quiet: values.quiet })
   const model = await loadTarget(target, progress)
-  progress.end()
+  progress.clear()
   const cache = model.createCache(pipeline ? await pipeline.build() : {})
   process.stdout.write(prompt)
   const started = performance.now()

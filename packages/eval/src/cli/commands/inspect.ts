@@ -14,7 +14,7 @@ export async function inspectCommand(argv: string[]): Promise<void> {
   const target = await readModelTarget(positionals[0])
   const progress = new Progress('kv inspect', { quiet: values.quiet })
   const model = await loadTarget(target, progress)
-  progress.end()
+  progress.clear()
   const c = model.config
   let parameters = model.weights.embedding.length + model.weights.finalNorm.length
   if (model.weights.lmHead !== model.weights.embedding) parameters += model.weights.lmHead.length
