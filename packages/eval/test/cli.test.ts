@@ -1,4 +1,4 @@
-import { copyFileSync, mkdtempSync } from 'node:fs'
+import { copyFileSync, mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { embeddedModelPath } from '@kv/runtime/node'
@@ -13,7 +13,8 @@ import { closest, editDistance } from '../src/cli/did-you-mean.js'
 import { parseCommandLine, UsageError } from '../src/cli/options.js'
 import { failureMessage, helpFor, main } from '../src/cli/program.js'
 import { savedAgainstFloat16, sizeAgainstFloat16 } from '../src/eval/float16-wording.js'
-import { methodRegistry } from '../src/methods/installed.js'
+import { checkMethodSpec } from '../src/methods/check-method-spec.js'
+import { KV_METHODS, methodRegistry } from '../src/methods/installed.js'
 
 // Every real model load goes through this spy, so that validation tests can prove none happened.
 const loads = vi.hoisted(() => ({ count: 0 }))
@@ -84,7 +85,7 @@ describe('kv: every option and spec is checked before any work', () => {
   it('an unknown option suggests the nearest known one and lists them all', async () => {
     await rejectsFast(
       () => demoCommand(['--contxt', '100']),
-      'kv demo: unknown option --contxt (did you mean --context?); options: --model, --pipeline, --context, --generate, --score, --quiet',
+      'kv demo: unknown option --contxt (did you mean --context?); options: --model, --pipeline, --context, --generate, --score, --quiet, --methods',
     )
     await rejectsFast(() => evalCommand(['--pipeline', 'kivi:bits=4']), '(did you mean --pipelines?)')
     await rejectsFast(() => benchCommand(['--round', '2']), '(did you mean --rounds?)')
@@ -156,6 +157,47 @@ describe('kv: every option and spec is checked before any work', () => {
       'kv demo: unknown option --x\n(kv demo --help lists its options)\n',
     )
     expect(failureMessage(new Error('disk full'), ['eval'])).toBe('kv: disk full\n')
+  })
+})
+
+describe('--methods FILE', () => {
+  it('every @kv method declares its parameters consistently (the check --methods modules pass)', () => {
+    for (const spec of KV_METHODS) expect(() => checkMethodSpec(spec, 'kv:')).not.toThrow()
+  })
+
+  it('a module whose declarations are wrong fails before any work, naming the module, method and parameter', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'kv-methods-'))
+    const write = (name: string, params: string) => {
+      const file = join(folder, name)
+      writeFileSync(
+        file,
+        `export const methods = [{ name: 'halve', summary: 'keeps every other token', provides: ['policy'], params: ${params}, build: () => ({}) }]\n`,
+      )
+      return file
+    }
+    const cases: [string, string][] = [
+      [
+        "{ sinks: { type: 'number', min: 4, max: 2, summary: 's' } }",
+        'parameter sinks: min 4 is above max 2',
+      ],
+      [
+        "{ sinks: { type: 'number', integer: true, default: 1.5, summary: 's' } }",
+        'parameter sinks: default 1.5 is not an integer',
+      ],
+      [
+        "{ mode: { type: 'choice', choices: ['a'], default: 'b', summary: 'm' } }",
+        'parameter mode: default b is not one of a',
+      ],
+      [
+        "{ mode: { type: 'list', summary: 'm' } }",
+        'parameter mode: type must be number, boolean, choice or string, got "list"',
+      ],
+      ["{ sinks: { type: 'number' } }", 'parameter sinks: needs a summary'],
+    ]
+    for (const [i, [params, message]] of cases.entries()) {
+      const file = write(`bad-${i}.mjs`, params)
+      await rejectsFast(() => main(['--methods', file, 'demo']), `--methods ${file}: method halve ${message}`)
+    }
   })
 })
 

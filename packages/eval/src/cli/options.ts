@@ -35,6 +35,9 @@ export class UsageError extends RangeError {
   override readonly name = 'UsageError'
 }
 
+/** Options `kv` takes before the command's own (`--methods FILE`), named in suggestions and lists. */
+export const GLOBAL_OPTION_NAMES = ['methods'] as const
+
 /** Options every command takes. */
 export const COMMON_OPTIONS = {
   quiet: { type: 'flag' },
@@ -142,8 +145,9 @@ export function parseCommandLine<const S extends OptionSpecs>(
     const name = equals < 0 ? body : body.slice(0, equals)
     const spec = Object.hasOwn(all, name) ? all[name] : undefined
     if (!spec) {
+      const known = [...names, ...GLOBAL_OPTION_NAMES]
       throw new UsageError(
-        `${command}: unknown option --${name}${didYouMean(name, names, '--')}; options: ${names.map((n) => `--${n}`).join(', ')}`,
+        `${command}: unknown option --${name}${didYouMean(name, known, '--')}; options: ${known.map((n) => `--${n}`).join(', ')}`,
       )
     }
     if (Object.hasOwn(values, name)) throw new UsageError(`${command}: --${name} is given twice`)
