@@ -148,6 +148,31 @@ describe('kv: every option and spec is checked before any work', () => {
     )
   })
 
+  it('output paths are checked before the run, not after it', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'kv-out-'))
+    await rejectsFast(
+      () => evalCommand(['--svg', join(folder, 'missing', 'chart.svg')]),
+      `kv eval: --svg ${join(folder, 'missing', 'chart.svg')}: its folder ${join(folder, 'missing')} does not exist`,
+    )
+    await rejectsFast(
+      () => evalCommand(['--json', folder]),
+      `kv eval: --json ${folder}: is a folder; give a file name`,
+    )
+    const file = join(folder, 'report.json')
+    writeFileSync(file, '{}')
+    await rejectsFast(
+      () => captureCommand(['--out', join(file, 'capture')]),
+      `kv capture: --out ${join(file, 'capture')}: ${file} is a file, not a folder`,
+    )
+  })
+
+  it('demo and generate take one pipeline', async () => {
+    await rejectsFast(
+      () => demoCommand(['--pipeline', 'kivi:bits=4;gear:bits=4']),
+      'kv demo: --pipeline takes one pipeline, got "kivi:bits=4;gear:bits=4" (kv eval --pipelines compares several)',
+    )
+  })
+
   it('unknown commands and help topics suggest the nearest; a usage error points at --help', async () => {
     await rejectsFast(() => main(['demoo']), 'unknown command "demoo" (did you mean demo?)')
     expect(() => helpFor('kiwi', methodRegistry())).toThrow(

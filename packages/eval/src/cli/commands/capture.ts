@@ -3,6 +3,7 @@ import { join } from 'node:path'
 import { captureHeads } from '../../capture/capture-heads.js'
 import { heldOutFor, loadTarget, readModelTarget, requireTokenizerFile } from '../model-target.js'
 import { parseCommandLine, UsageError } from '../options.js'
+import { checkOutputPath } from '../output-path.js'
 import { Progress } from '../progress.js'
 
 export const CAPTURE_OPTIONS = {
@@ -20,6 +21,7 @@ export const CAPTURE_HELP = `kv capture --out DIR [--model DIR] [--layers 1,4,7]
 export async function captureCommand(argv: string[]): Promise<void> {
   const { values } = parseCommandLine('kv capture', argv, CAPTURE_OPTIONS)
   if (values.out === undefined) throw new UsageError(`kv capture: --out DIR is required\n${CAPTURE_HELP}`)
+  checkOutputPath('kv capture', 'out', values.out, { folder: true })
   const layers = values.layers
   if (layers.length === 0) throw new UsageError('kv capture: --layers names no layer')
   const target = await readModelTarget(values.model)

@@ -6,7 +6,7 @@ import { savedAgainstFloat16, sizeAgainstFloat16, sizeCell } from '../../eval/fl
 import { logSoftmax, ScoreAccumulator } from '../../eval/metrics.js'
 import { formatTable } from '../../eval/report.js'
 import { methodRegistry } from '../../methods/installed.js'
-import { parseSpecs, pipelinesFor } from '../context.js'
+import { parseSpecs, pipelinesFor, splitSpecs } from '../context.js'
 import { heldOutFor, loadTarget, readModelTarget, requireTokenizerFile } from '../model-target.js'
 import { parseCommandLine, UsageError } from '../options.js'
 import { Progress } from '../progress.js'
@@ -62,6 +62,10 @@ export async function demoCommand(
 ): Promise<void> {
   const { values } = parseCommandLine('kv demo', argv, DEMO_OPTIONS)
   parseSpecs(values.pipeline, registry, '--pipeline')
+  if (splitSpecs(values.pipeline).length > 1)
+    throw new UsageError(
+      `kv demo: --pipeline takes one pipeline, got "${values.pipeline}" (kv eval --pipelines compares several)`,
+    )
   const target = await readModelTarget(values.model)
   requireTokenizerFile(target, 'kv demo')
   const { context, score, generate } = values

@@ -6,6 +6,7 @@ import { methodRegistry } from '../../methods/installed.js'
 import { parseSpecs, pipelinesFor } from '../context.js'
 import { heldOutFor, loadTarget, readModelTarget, requireTokenizerFile } from '../model-target.js'
 import { parseCommandLine, UsageError } from '../options.js'
+import { checkOutputPath } from '../output-path.js'
 import { Progress } from '../progress.js'
 
 export const EVAL_OPTIONS = {
@@ -31,6 +32,10 @@ export async function evalCommand(
   registry: MethodRegistry = methodRegistry(),
 ): Promise<void> {
   const { values } = parseCommandLine('kv eval', argv, EVAL_OPTIONS)
+  for (const option of ['json', 'svg'] as const) {
+    const path = values[option]
+    if (path !== undefined) checkOutputPath('kv eval', option, path)
+  }
   parseSpecs(values.pipelines, registry, '--pipelines')
   const target = await readModelTarget(values.model)
   requireTokenizerFile(target, 'kv eval')

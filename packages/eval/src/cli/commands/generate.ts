@@ -1,7 +1,7 @@
 import type { MethodRegistry } from '@kv/cache'
 import { sizeAgainstFloat16 } from '../../eval/float16-wording.js'
 import { methodRegistry } from '../../methods/installed.js'
-import { parseSpecs, pipelinesFor } from '../context.js'
+import { parseSpecs, pipelinesFor, splitSpecs } from '../context.js'
 import { loadTarget, readModelTarget, requireTokenizerFile } from '../model-target.js'
 import { parseCommandLine, UsageError } from '../options.js'
 import { Progress } from '../progress.js'
@@ -27,6 +27,10 @@ export async function generateCommand(
   const prompt = positionals.join(' ')
   if (prompt.trim() === '') throw new UsageError(`kv generate: give a prompt\n${GENERATE_HELP}`)
   parseSpecs(values.pipeline, registry, '--pipeline')
+  if (splitSpecs(values.pipeline).length > 1)
+    throw new UsageError(
+      `kv generate: --pipeline takes one pipeline, got "${values.pipeline}" (kv eval --pipelines compares several)`,
+    )
   const target = await readModelTarget(values.model)
   requireTokenizerFile(target, 'kv generate')
   const [pipeline] = pipelinesFor(values.pipeline, registry, target.context)

@@ -5,6 +5,7 @@ import { calibrationDocument } from '../../data/calibration.js'
 import { checkpointFolder, HEAD_SCORES_FILE } from '../context.js'
 import { loadTarget, readModelTarget, requireTokenizerFile } from '../model-target.js'
 import { parseCommandLine, UsageError } from '../options.js'
+import { checkOutputPath } from '../output-path.js'
 import { Progress } from '../progress.js'
 
 export const HEADS_OPTIONS = {
@@ -19,6 +20,7 @@ export const HEADS_HELP = `kv heads [--model DIR] [--span 256] [--out FILE] [--q
 
 export async function headsCommand(argv: string[]): Promise<void> {
   const { values } = parseCommandLine('kv heads', argv, HEADS_OPTIONS)
+  if (values.out !== undefined) checkOutputPath('kv heads', 'out', values.out)
   const target = await readModelTarget(values.model)
   requireTokenizerFile(target, 'kv heads')
   if (2 * values.span + 1 > target.config.maxPositions) {
