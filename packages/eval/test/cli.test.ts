@@ -235,6 +235,10 @@ describe('kv help', () => {
     expect(text).toContain('example: kivi:bits=4,groupSize=32')
     expect(helpFor('streaming', methodRegistry())).toMatch(/sinks, integer ≥ 0, default 4/)
     expect(helpFor('demo', methodRegistry())).toContain('kv demo [--model DIR]')
+    const evalHelp = helpFor('eval', methodRegistry())
+    expect(evalHelp).toContain('--tokens        an integer ≥ 2 (default 1024)')
+    expect(evalHelp).toContain('--protocol      one of streaming, prefill (default streaming)')
+    expect(evalHelp).toContain('--quiet         no progress line on stderr')
   })
 
   it('kv help is printed by main, with --quiet documented', async () => {

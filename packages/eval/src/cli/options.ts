@@ -2,7 +2,7 @@ import { didYouMean } from './did-you-mean.js'
 
 /** One `--name VALUE` option of a command: its type, default and range. */
 export type OptionSpec =
-  | { readonly type: 'string'; readonly default?: string }
+  | { readonly type: 'string'; readonly default?: string; readonly metavar?: string }
   | {
       readonly type: 'integer' | 'number'
       readonly default?: number
@@ -62,7 +62,7 @@ export function expected(spec: OptionSpec): string {
     case 'choice':
       return `one of ${spec.choices.join(', ')}`
     case 'string':
-      return 'a value'
+      return spec.metavar ?? 'a value'
     case 'flag':
       return 'no value'
   }
@@ -176,14 +176,17 @@ export function parseCommandLine<const S extends OptionSpecs>(
   return { values: values as OptionValues<S & typeof COMMON_OPTIONS>, positionals }
 }
 
-/** The options of a command for its help text: `--context 1024 (integer ≥ 2)`. */
+/** The options of a command for its help text, one a line: `--tokens  an integer ≥ 2 (default 1024)`. */
 export function describeOptions(specs: OptionSpecs): string {
-  return Object.entries({ ...specs, ...COMMON_OPTIONS })
+  const entries = Object.entries({ ...specs, ...COMMON_OPTIONS })
+  const width = Math.max(...entries.map(([name]) => name.length)) + 2
+  return entries
     .map(([name, spec]) => {
       const value = 'default' in spec ? spec.default : undefined
       const fallback =
         value === undefined ? '' : ` (default ${Array.isArray(value) ? value.join(',') : value})`
-      return `    --${name}${spec.type === 'flag' ? '' : ` ${expected(spec)}`}${fallback}`
+      const what = spec.type === 'flag' ? 'no progress line on stderr' : expected(spec)
+      return `    --${name.padEnd(width)}${what}${name === 'quiet' ? '' : fallback}`
     })
     .join('\n')
 }

@@ -1,30 +1,30 @@
 import { existsSync, readFileSync } from 'node:fs'
 import { type AnyMethodSpec, describeParam, type MethodRegistry, type ParamSpec } from '@kv/cache'
 import { loadMethodModules, methodRegistry } from '../methods/installed.js'
-import { BENCH_HELP, benchCommand } from './commands/bench.js'
-import { CAPTURE_HELP, captureCommand } from './commands/capture.js'
-import { DEMO_HELP, demoCommand } from './commands/demo.js'
-import { EVAL_HELP, evalCommand } from './commands/eval.js'
-import { GENERATE_HELP, generateCommand } from './commands/generate.js'
-import { HEADS_HELP, headsCommand } from './commands/heads.js'
+import { BENCH_HELP, BENCH_OPTIONS, benchCommand } from './commands/bench.js'
+import { CAPTURE_HELP, CAPTURE_OPTIONS, captureCommand } from './commands/capture.js'
+import { DEMO_HELP, DEMO_OPTIONS, demoCommand } from './commands/demo.js'
+import { EVAL_HELP, EVAL_OPTIONS, evalCommand } from './commands/eval.js'
+import { GENERATE_HELP, GENERATE_OPTIONS, generateCommand } from './commands/generate.js'
+import { HEADS_HELP, HEADS_OPTIONS, headsCommand } from './commands/heads.js'
 import { INSPECT_HELP, inspectCommand } from './commands/inspect.js'
-import { PERPLEXITY_HELP, perplexityCommand } from './commands/perplexity.js'
-import { SIMILARITY_HELP, similarityCommand } from './commands/similarity.js'
+import { PERPLEXITY_HELP, PERPLEXITY_OPTIONS, perplexityCommand } from './commands/perplexity.js'
+import { SIMILARITY_HELP, SIMILARITY_OPTIONS, similarityCommand } from './commands/similarity.js'
 import { didYouMean } from './did-you-mean.js'
-import { UsageError } from './options.js'
+import { describeOptions, type OptionSpecs, UsageError } from './options.js'
 
 type Command = (argv: string[], registry: MethodRegistry) => Promise<void>
 
-const COMMANDS: Record<string, { help: string; run: Command }> = {
-  demo: { help: DEMO_HELP, run: demoCommand },
-  generate: { help: GENERATE_HELP, run: generateCommand },
-  eval: { help: EVAL_HELP, run: evalCommand },
-  bench: { help: BENCH_HELP, run: benchCommand },
-  inspect: { help: INSPECT_HELP, run: inspectCommand },
-  perplexity: { help: PERPLEXITY_HELP, run: perplexityCommand },
-  heads: { help: HEADS_HELP, run: headsCommand },
-  similarity: { help: SIMILARITY_HELP, run: similarityCommand },
-  capture: { help: CAPTURE_HELP, run: captureCommand },
+const COMMANDS: Record<string, { help: string; options: OptionSpecs; run: Command }> = {
+  demo: { help: DEMO_HELP, options: DEMO_OPTIONS, run: demoCommand },
+  generate: { help: GENERATE_HELP, options: GENERATE_OPTIONS, run: generateCommand },
+  eval: { help: EVAL_HELP, options: EVAL_OPTIONS, run: evalCommand },
+  bench: { help: BENCH_HELP, options: BENCH_OPTIONS, run: benchCommand },
+  inspect: { help: INSPECT_HELP, options: {}, run: inspectCommand },
+  perplexity: { help: PERPLEXITY_HELP, options: PERPLEXITY_OPTIONS, run: perplexityCommand },
+  heads: { help: HEADS_HELP, options: HEADS_OPTIONS, run: headsCommand },
+  similarity: { help: SIMILARITY_HELP, options: SIMILARITY_OPTIONS, run: similarityCommand },
+  capture: { help: CAPTURE_HELP, options: CAPTURE_OPTIONS, run: captureCommand },
 }
 
 function describeMethod(method: AnyMethodSpec): string {
@@ -33,6 +33,11 @@ function describeMethod(method: AnyMethodSpec): string {
   )
   const from = method.package ? ` (${method.package})` : ''
   return [`  ${method.name.padEnd(11)} ${method.summary}${from}`, ...params].join('\n')
+}
+
+/** A command's help: what it does, then every option with its type, range and default. */
+function commandHelp(command: { help: string; options: OptionSpecs }): string {
+  return `${command.help}\n  options:\n${describeOptions(command.options)}\n    --methods FILE.js (repeatable): method specs of your own\n`
 }
 
 /** `kv help kivi`: one method, every parameter with its type, range and default. */
@@ -57,7 +62,7 @@ export function methodHelp(method: AnyMethodSpec): string {
 /** `kv help TOPIC`: a command's help, a method's parameters, or an error suggesting the nearest topic. */
 export function helpFor(topic: string, registry: MethodRegistry): string {
   const command = Object.hasOwn(COMMANDS, topic) ? COMMANDS[topic] : undefined
-  if (command) return `${command.help}\n`
+  if (command) return commandHelp(command)
   const method = registry.get(topic)
   if (method) return methodHelp(method)
   const topics = [...Object.keys(COMMANDS), ...registry.names]
@@ -129,7 +134,7 @@ export async function main(argv: string[]): Promise<void> {
     )
   }
   if (rest.includes('--help') || rest.includes('-h')) {
-    process.stdout.write(`${command.help}\n`)
+    process.stdout.write(commandHelp(command))
     return
   }
   await command.run(rest, registry)

@@ -10,8 +10,8 @@ import { parseCommandLine, UsageError } from '../options.js'
 import { Progress, type ProgressState } from '../progress.js'
 
 export const BENCH_OPTIONS = {
-  model: { type: 'string' },
-  pipelines: { type: 'string', default: 'kivi:bits=4;gear:bits=4' },
+  model: { type: 'string', metavar: 'a checkpoint folder (default: the embedded model)' },
+  pipelines: { type: 'string', metavar: 'pipeline specs, ;-separated', default: 'kivi:bits=4;gear:bits=4' },
   context: { type: 'integer', default: 2048, min: 2 },
   steps: { type: 'integer', default: 64, min: 1 },
   rounds: { type: 'integer', default: 3, min: 1 },

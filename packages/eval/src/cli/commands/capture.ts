@@ -7,8 +7,8 @@ import { checkOutputPath } from '../output-path.js'
 import { Progress } from '../progress.js'
 
 export const CAPTURE_OPTIONS = {
-  out: { type: 'string' },
-  model: { type: 'string' },
+  out: { type: 'string', metavar: 'a folder to write (required)' },
+  model: { type: 'string', metavar: 'a checkpoint folder (default: the embedded model)' },
   layers: { type: 'integers', default: [1, 4, 7], min: 0 },
   tokens: { type: 'integer', default: 12282, min: 2 },
 } as const

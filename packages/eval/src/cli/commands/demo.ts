@@ -14,8 +14,8 @@ import { Progress } from '../progress.js'
 export const DEMO_PIPELINE = 'kivi:bits=4,groupSize=32,residual=32'
 
 export const DEMO_OPTIONS = {
-  model: { type: 'string' },
-  pipeline: { type: 'string', default: DEMO_PIPELINE },
+  model: { type: 'string', metavar: 'a checkpoint folder (default: the embedded model)' },
+  pipeline: { type: 'string', metavar: 'a pipeline spec', default: DEMO_PIPELINE },
   context: { type: 'integer', default: 1024, min: 2 },
   generate: { type: 'integer', default: 40, min: 1 },
   score: { type: 'integer', default: 256, min: 1 },

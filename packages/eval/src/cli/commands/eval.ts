@@ -10,16 +10,16 @@ import { checkOutputPath } from '../output-path.js'
 import { Progress } from '../progress.js'
 
 export const EVAL_OPTIONS = {
-  model: { type: 'string' },
-  pipelines: { type: 'string', default: 'kivi:bits=4' },
+  model: { type: 'string', metavar: 'a checkpoint folder (default: the embedded model)' },
+  pipelines: { type: 'string', metavar: 'pipeline specs, ;-separated', default: 'kivi:bits=4' },
   protocol: { type: 'choice', choices: ['streaming', 'prefill'], default: 'streaming' },
   tokens: { type: 'integer', default: 1024, min: 2 },
   context: { type: 'integer', default: 1536, min: 1 },
   continuation: { type: 'integer', default: 256, min: 1 },
   fillers: { type: 'integers', default: [512, 1536], min: 0 },
   passages: { type: 'integer', default: 1, min: 1 },
-  json: { type: 'string' },
-  svg: { type: 'string' },
+  json: { type: 'string', metavar: 'a file for the report as JSON' },
+  svg: { type: 'string', metavar: 'a file for the chart' },
 } as const
 
 export const EVAL_HELP = `kv eval [--model DIR] --pipelines "SPEC;label=SPEC;…" [--protocol streaming|prefill] [--tokens N]

@@ -7,8 +7,8 @@ import { parseCommandLine, UsageError } from '../options.js'
 import { Progress } from '../progress.js'
 
 export const GENERATE_OPTIONS = {
-  model: { type: 'string' },
-  pipeline: { type: 'string', default: 'full' },
+  model: { type: 'string', metavar: 'a checkpoint folder (default: the embedded model)' },
+  pipeline: { type: 'string', metavar: 'a pipeline spec', default: 'full' },
   'max-tokens': { type: 'integer', default: 64, min: 1 },
   temperature: { type: 'number', default: 0, min: 0 },
   seed: { type: 'integer', default: 0, min: 0 },

@@ -9,9 +9,9 @@ import { checkOutputPath } from '../output-path.js'
 import { Progress } from '../progress.js'
 
 export const HEADS_OPTIONS = {
-  model: { type: 'string' },
+  model: { type: 'string', metavar: 'a checkpoint folder (default: the embedded model)' },
   span: { type: 'integer', default: 256, min: 2 },
-  out: { type: 'string' },
+  out: { type: 'string', metavar: 'a file (default: retrieval-heads.json beside the model)' },
 } as const
 
 export const HEADS_HELP = `kv heads [--model DIR] [--span 256] [--out FILE] [--quiet]

@@ -4,7 +4,7 @@ import { parseCommandLine } from '../options.js'
 import { Progress } from '../progress.js'
 
 export const PERPLEXITY_OPTIONS = {
-  model: { type: 'string' },
+  model: { type: 'string', metavar: 'a checkpoint folder (default: the embedded model)' },
   windows: { type: 'integer', min: 1 },
 } as const
 

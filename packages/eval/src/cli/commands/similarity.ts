@@ -4,7 +4,7 @@ import { parseCommandLine } from '../options.js'
 import { Progress } from '../progress.js'
 
 export const SIMILARITY_OPTIONS = {
-  model: { type: 'string' },
+  model: { type: 'string', metavar: 'a checkpoint folder (default: the embedded model)' },
   tokens: { type: 'integer', default: 2048, min: 2 },
 } as const
 
