@@ -5,6 +5,7 @@ import type { LlamaConfig, Model } from '@kv/runtime'
 import { loadModel } from '@kv/runtime/node'
 import type { PipelineUnderTest } from '../eval/evaluate.js'
 import { methodRegistry } from '../methods/installed.js'
+import { UsageError } from './options.js'
 
 /** The file a model's retrieval-head scores are kept in, beside its weights. */
 export const HEAD_SCORES_FILE = 'retrieval-heads.json'
@@ -85,14 +86,14 @@ export function splitSpecs(specs: string): { label: string; spec: string }[] {
 }
 
 /** Checks the syntax, methods and parameters of `;`-separated specs without a model; the error names the spec. */
-export function parseSpecs(specs: string, registry: MethodRegistry, option: string): void {
+export function parseSpecs(specs: string, registry: MethodRegistry, where: string): void {
   const list = splitSpecs(specs)
-  if (list.length === 0) throw new RangeError(`${option} names no pipeline`)
+  if (list.length === 0) throw new UsageError(`${where} names no pipeline`)
   for (const { spec } of list) {
     try {
       registry.parse(spec)
     } catch (error) {
-      throw new RangeError(`${option}: ${(error as Error).message}`)
+      throw new UsageError(`${where}: ${(error as Error).message}`)
     }
   }
 }
@@ -107,7 +108,7 @@ export function pipelinesFor(
     try {
       registry.build(spec, context)
     } catch (error) {
-      throw new RangeError(`pipeline "${spec}": ${(error as Error).message}`)
+      throw new UsageError(`pipeline "${spec}": ${(error as Error).message}`)
     }
     return { label, spec, build: async () => registry.build(spec, context) }
   })

@@ -68,7 +68,7 @@ export async function benchCommand(
   const { context, steps, rounds } = values
   if (steps >= context)
     throw new UsageError(`kv bench: --steps (${steps}) must be below --context (${context})`)
-  parseSpecs(values.pipelines, registry, '--pipelines')
+  parseSpecs(values.pipelines, registry, 'kv bench --pipelines')
   const target = await readModelTarget(values.model)
   requireTokenizerFile(target, 'kv bench')
   if (context > target.config.maxPositions) {

@@ -61,7 +61,7 @@ export async function demoCommand(
   registry: MethodRegistry = methodRegistry(),
 ): Promise<void> {
   const { values } = parseCommandLine('kv demo', argv, DEMO_OPTIONS)
-  parseSpecs(values.pipeline, registry, '--pipeline')
+  parseSpecs(values.pipeline, registry, 'kv demo --pipeline')
   if (splitSpecs(values.pipeline).length > 1)
     throw new UsageError(
       `kv demo: --pipeline takes one pipeline, got "${values.pipeline}" (kv eval --pipelines compares several)`,

@@ -36,7 +36,7 @@ export async function evalCommand(
     const path = values[option]
     if (path !== undefined) checkOutputPath('kv eval', option, path)
   }
-  parseSpecs(values.pipelines, registry, '--pipelines')
+  parseSpecs(values.pipelines, registry, 'kv eval --pipelines')
   const target = await readModelTarget(values.model)
   requireTokenizerFile(target, 'kv eval')
   const positions = target.config.maxPositions

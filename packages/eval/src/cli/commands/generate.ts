@@ -26,7 +26,7 @@ export async function generateCommand(
   })
   const prompt = positionals.join(' ')
   if (prompt.trim() === '') throw new UsageError(`kv generate: give a prompt\n${GENERATE_HELP}`)
-  parseSpecs(values.pipeline, registry, '--pipeline')
+  parseSpecs(values.pipeline, registry, 'kv generate --pipeline')
   if (splitSpecs(values.pipeline).length > 1)
     throw new UsageError(
       `kv generate: --pipeline takes one pipeline, got "${values.pipeline}" (kv eval --pipelines compares several)`,
