@@ -25,7 +25,11 @@ function expectReadable(report: ReturnType<typeof fakeReport>) {
     expect(inside({ x: p.x, y: p.y, width: 0, height: 0 }, layout.plot)).toBe(true)
   // Every point is named once, by its number, in some label.
   const named = layout.labels
-    .flatMap((l) => l.text.split(' ')[0]!.split(',').map(Number))
+    .flatMap((l) =>
+      l.text.includes('↑')
+        ? [...l.text.matchAll(/(\d+) ↑ ×/g)].map((m) => Number(m[1]))
+        : l.text.split(',').map(Number),
+    )
     .sort((a, b) => a - b)
   expect(named).toEqual(layout.points.map((p) => p.number).sort((a, b) => a - b))
   return layout
@@ -45,6 +49,16 @@ describe('the --svg chart', () => {
     expect(svg).toContain('13.80× smaller than float16')
     expect(svg).toContain('2.00× larger than float16')
     expect(svg).not.toMatch(/NaN|undefined/)
+  })
+
+  it('two outliers at one spot each show their value; a clipped point never shares a label with a kept one', () => {
+    const report = fakeReport([
+      ...Array.from({ length: 6 }, (_, i) => fakeResult(`kept-${i}`, 2 + i, 1.001 + i * 0.002)),
+      fakeResult('far', 3, 9.5),
+      fakeResult('farther', 3, 30),
+    ])
+    const layout = expectReadable(report)
+    expect(layout.labels.map((l) => l.text)).toContain('7 ↑ ×9.50, 8 ↑ ×30.00')
   })
 
   it('ten pipelines crowded in one corner: labels still clear of each other and of the points', () => {

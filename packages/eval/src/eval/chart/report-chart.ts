@@ -95,14 +95,18 @@ export function chartLayout(report: EvalReport): ChartLayout {
   // Points within a few pixels share one label ("3,4").
   const groups: ChartPoint[][] = []
   for (const point of points) {
-    const near = groups.find((g) => Math.hypot(g[0]!.x - point.x, g[0]!.y - point.y) < 5)
+    const near = groups.find(
+      (g) => g[0]!.clipped === point.clipped && Math.hypot(g[0]!.x - point.x, g[0]!.y - point.y) < 5,
+    )
     if (near) near.push(point)
     else groups.push([point])
   }
-  const texts = groups.map((g) => {
-    const numbers = g.map((p) => p.number).join(',')
-    return g[0]!.clipped ? `${numbers} ↑ ×${g[0]!.result.perplexityRatio.toFixed(2)}` : numbers
-  })
+  // Clipped points say their value (each one: two outliers at one spot may differ).
+  const texts = groups.map((g) =>
+    g[0]!.clipped
+      ? g.map((p) => `${p.number} ↑ ×${p.result.perplexityRatio.toFixed(2)}`).join(', ')
+      : g.map((p) => p.number).join(','),
+  )
   const requests: LabelRequest[] = groups.map((g, i) => ({
     anchorX: g[0]!.x,
     anchorY: g[0]!.y,
