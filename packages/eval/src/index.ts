@@ -11,6 +11,7 @@ export { buildContext, buildPipeline, pipelinesFromSpecs } from './cli/context.j
 export type { HeldOutDocument } from './data/heldout.js'
 export { heldOutDocuments, heldOutTokens } from './data/heldout.js'
 export type {
+  EvalProgress,
   EvalReport,
   EvalSettings,
   PipelineResult,
@@ -18,6 +19,7 @@ export type {
   Protocol,
 } from './eval/evaluate.js'
 export { evaluate } from './eval/evaluate.js'
+export { savedAgainstFloat16, sizeAgainstFloat16 } from './eval/float16-wording.js'
 export { klDivergence, logSoftmax, ScoreAccumulator } from './eval/metrics.js'
 export type { RecallResult } from './eval/recall.js'
 export { formatReport, reportChart } from './eval/report.js'

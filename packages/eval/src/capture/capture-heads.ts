@@ -18,7 +18,12 @@ export interface CapturedHeads {
 export async function captureHeads(
   model: Model,
   stream: Int32Array,
-  options: { layers?: readonly number[]; window?: number } = {},
+  options: {
+    layers?: readonly number[]
+    window?: number
+    /** Stream tokens captured so far, after each window. */
+    onProgress?: (done: number, total: number) => void
+  } = {},
 ): Promise<CapturedHeads> {
   const { numLayers, numHeads, numKVHeads, headDim } = model.config
   const window = options.window ?? model.config.maxPositions
@@ -57,6 +62,7 @@ export async function captureHeads(
         },
       },
     })
+    options.onProgress?.(start + length, total)
   }
   return { headDim, tokens: total, keys, queries }
 }

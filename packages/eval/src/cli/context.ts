@@ -1,10 +1,11 @@
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { BuildContext, CacheOptions, MethodRegistry } from '@kv/cache'
-import type { Model } from '@kv/runtime'
+import type { LlamaConfig, Model } from '@kv/runtime'
 import { loadModel } from '@kv/runtime/node'
 import type { PipelineUnderTest } from '../eval/evaluate.js'
 import { methodRegistry } from '../methods/installed.js'
+import { UsageError } from './options.js'
 
 /** The file a model's retrieval-head scores are kept in, beside its weights. */
 export const HEAD_SCORES_FILE = 'retrieval-heads.json'
@@ -23,7 +24,15 @@ export function checkpointFolder(model: Model): string {
  * const options = methodRegistry().build('razor:sinks=4,recent=64', buildContext(model))
  */
 export function buildContext(model: Model): BuildContext {
-  const artefact = model.source === undefined ? undefined : join(model.source, HEAD_SCORES_FILE)
+  return buildContextFor(model.config, model.source)
+}
+
+/** `buildContext` from a model's configuration and folder alone (before its weights are read). */
+export function buildContextFor(
+  config: Pick<LlamaConfig, 'numLayers' | 'numKVHeads' | 'maxPositions'>,
+  folder: string | undefined,
+): BuildContext {
+  const artefact = folder === undefined ? undefined : join(folder, HEAD_SCORES_FILE)
   const readJson = (path: string) => {
     try {
       return JSON.parse(readFileSync(path, 'utf8'))
@@ -32,9 +41,9 @@ export function buildContext(model: Model): BuildContext {
     }
   }
   return {
-    numLayers: model.config.numLayers,
-    numKVHeads: model.config.numKVHeads,
-    maxPositions: model.config.maxPositions,
+    numLayers: config.numLayers,
+    numKVHeads: config.numKVHeads,
+    maxPositions: config.maxPositions,
     readJson,
     headScores: artefact !== undefined && existsSync(artefact) ? readJson(artefact) : undefined,
   }
@@ -61,31 +70,50 @@ export async function pipelinesFromSpecs(
   specs: string,
   registry: MethodRegistry = methodRegistry(),
 ): Promise<PipelineUnderTest[]> {
-  const context = buildContext(model)
-  const pipelines: PipelineUnderTest[] = []
-  for (const raw of specs
+  return pipelinesFor(specs, registry, buildContext(model))
+}
+
+/** `label=spec` or a bare spec (its own label). */
+export function splitSpecs(specs: string): { label: string; spec: string }[] {
+  return specs
     .split(';')
     .map((s) => s.trim())
-    .filter(Boolean)) {
-    const labelled = /^([^=:]+)=(.+)$/.exec(raw)
-    const label = labelled ? labelled[1]! : raw
-    const spec = labelled ? labelled[2]! : raw
-    registry.build(spec, context)
-    pipelines.push({ label, spec, build: async () => registry.build(spec, context) })
+    .filter(Boolean)
+    .map((raw) => {
+      const labelled = /^([^=:+]+)=(.+)$/.exec(raw)
+      return labelled ? { label: labelled[1]!.trim(), spec: labelled[2]!.trim() } : { label: raw, spec: raw }
+    })
+}
+
+/** Checks the syntax, methods and parameters of `;`-separated specs without a model; the error names the spec. */
+export function parseSpecs(specs: string, registry: MethodRegistry, where: string): void {
+  const list = splitSpecs(specs)
+  if (list.length === 0) throw new UsageError(`${where} names no pipeline`)
+  for (const { spec } of list) {
+    try {
+      registry.parse(spec)
+    } catch (error) {
+      throw new UsageError(`${where}: ${(error as Error).message}`)
+    }
   }
-  return pipelines
+}
+
+/** `pipelinesFromSpecs` for a build context (a model's configuration, before its weights are read). */
+export function pipelinesFor(
+  specs: string,
+  registry: MethodRegistry,
+  context: BuildContext,
+): PipelineUnderTest[] {
+  return splitSpecs(specs).map(({ label, spec }) => {
+    try {
+      registry.build(spec, context)
+    } catch (error) {
+      throw new UsageError(`pipeline "${spec}": ${(error as Error).message}`)
+    }
+    return { label, spec, build: async () => registry.build(spec, context) }
+  })
 }
 
 export async function modelFrom(path: string | undefined): Promise<Model> {
   return loadModel(path)
-}
-
-/** Writes a progress line that overwrites itself on a terminal. */
-export function progress(message: string): void {
-  if (process.stderr.isTTY) process.stderr.write(`\r\x1b[K${message}`)
-  else process.stderr.write(`${message}\n`)
-}
-
-export function endProgress(): void {
-  if (process.stderr.isTTY) process.stderr.write('\r\x1b[K')
 }

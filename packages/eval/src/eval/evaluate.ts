@@ -24,7 +24,19 @@ export interface EvalSettings {
   /** Recall over distance: filler lengths (empty: skip). */
   readonly fillers: readonly number[]
   readonly passages: number
-  readonly onProgress?: (message: string) => void
+  /** Called as tokens run through each cache (often: throttle it). */
+  readonly onProgress?: (progress: EvalProgress) => void
+}
+
+/** Where an evaluation is: which cache, which stage, tokens run of the stage's total. */
+export interface EvalProgress {
+  /** 0: the full-cache reference; 1…count−1: the pipelines in order. */
+  readonly index: number
+  readonly count: number
+  readonly label: string
+  readonly stage: 'perplexity' | 'recall'
+  readonly done: number
+  readonly total: number
 }
 
 export interface PipelineResult {
@@ -65,17 +77,16 @@ async function scorePipeline(
   options: CacheOptions,
   stream: Int32Array,
   settings: EvalSettings,
-  label: string,
+  progress: (done: number, total: number) => void,
 ): Promise<Scored> {
   const vocab = model.config.vocabSize
-  const progress = (done: number) => settings.onProgress?.(`${label}: ${done} tokens`)
   if (settings.protocol === 'streaming') {
     const input = new Int32Array(settings.tokens)
     input.set(stream.subarray(0, settings.tokens - 1), 1)
     const run = await runSequence(model, options, input, {
       prefillTokens: 0,
       scoreFrom: 0,
-      onProgress: progress,
+      onProgress: (done) => progress(done, input.length),
     })
     return {
       logProbs: run.logProbs,
@@ -99,7 +110,7 @@ async function scorePipeline(
     const run = await runSequence(model, options, input, {
       prefillTokens: context,
       scoreFrom: context - 1,
-      onProgress: progress,
+      onProgress: (done) => progress(s * input.length + done, segments * input.length),
     })
     logProbs.set(run.logProbs, s * continuation * vocab)
     targets.set(stream.subarray(start + context - 1, start + segment - 1), s * continuation)
@@ -123,38 +134,55 @@ export async function evaluate(
   settings: EvalSettings,
 ): Promise<EvalReport> {
   const vocab = model.config.vocabSize
+  const count = pipelines.length + 1
+  const reporter =
+    (index: number, label: string, stage: EvalProgress['stage']) => (done: number, total: number) =>
+      settings.onProgress?.({ index, count, label, stage, done, total })
   const pastContext = settings.protocol === 'streaming' && settings.tokens > model.config.maxPositions
   let reference: Scored
   let referenceLabel = 'full'
   if (pastContext) {
-    settings.onProgress?.(`reference: full cache on windows of ${model.config.maxPositions}`)
-    const windowed = await windowedReference(model, stream, settings.tokens)
+    const windowed = await windowedReference(
+      model,
+      stream,
+      settings.tokens,
+      reporter(0, `full (windows of ${model.config.maxPositions})`, 'perplexity'),
+    )
     reference = { ...windowed, tokensPerSecond: Number.NaN, memory: undefined as unknown as CacheStats }
     referenceLabel = `full (windows of ${model.config.maxPositions})`
   } else {
-    settings.onProgress?.('reference: full cache')
-    reference = await scorePipeline(model, {}, stream, settings, 'full')
+    reference = await scorePipeline(model, {}, stream, settings, reporter(0, 'full', 'perplexity'))
   }
   const referenceNll = meanNll(reference.logProbs, vocab, reference.targets, 0, reference.targets.length)
   const fullRecall =
-    settings.fillers.length > 0 ? await recallOverDistance(model, {}, stream, settings, undefined) : []
+    settings.fillers.length > 0
+      ? await recallOverDistance(model, {}, stream, settings, undefined, reporter(0, 'full', 'recall'))
+      : []
 
   const results: PipelineResult[] = []
-  for (const pipeline of pipelines) {
+  for (const [i, pipeline] of pipelines.entries()) {
     const options = await pipeline.build()
-    settings.onProgress?.(`${pipeline.label}: start`)
-    const scored = await scorePipeline(model, options, stream, settings, pipeline.label)
-    const count = scored.targets.length
+    const progress = reporter(i + 1, pipeline.label, 'perplexity')
+    progress(0, settings.tokens)
+    const scored = await scorePipeline(model, options, stream, settings, progress)
+    const scoredCount = scored.targets.length
     let kl = 0
     let agree = 0
-    for (let i = 0; i < count; i++) {
+    for (let i = 0; i < scoredCount; i++) {
       kl += klDivergence(reference.logProbs, i * vocab, scored.logProbs, i * vocab, vocab)
       if (argmax(reference.logProbs, i * vocab, vocab) === argmax(scored.logProbs, i * vocab, vocab)) agree++
     }
-    const nll = meanNll(scored.logProbs, vocab, scored.targets, 0, count)
+    const nll = meanNll(scored.logProbs, vocab, scored.targets, 0, scoredCount)
     const recall =
       settings.fillers.length > 0
-        ? await recallOverDistance(model, await pipeline.build(), stream, settings, fullRecall)
+        ? await recallOverDistance(
+            model,
+            await pipeline.build(),
+            stream,
+            settings,
+            fullRecall,
+            reporter(i + 1, pipeline.label, 'recall'),
+          )
         : []
     const referenceSpeed = pastContext ? Number.NaN : reference.tokensPerSecond
     results.push({
@@ -162,8 +190,8 @@ export async function evaluate(
       spec: pipeline.spec,
       perplexity: Math.exp(nll),
       perplexityRatio: Math.exp(nll - referenceNll),
-      kl: kl / count,
-      top1: agree / count,
+      kl: kl / scoredCount,
+      top1: agree / scoredCount,
       recall,
       memory: scored.memory,
       tokensPerSecond: scored.tokensPerSecond,

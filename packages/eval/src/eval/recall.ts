@@ -29,6 +29,13 @@ function passageOffsets(
   return { passage: at, filler: fillerAt }
 }
 
+/** Tokens the recall test runs through one cache: each filler's sequences, every passage. */
+export function recallTokens(settings: Pick<EvalSettings, 'fillers' | 'passages'>): number {
+  let total = 0
+  for (const filler of settings.fillers) total += settings.passages * (2 * PASSAGE_TOKENS + filler)
+  return total
+}
+
 /**
  * Recall over distance (DESIGN.md section 5): a held-out passage, `filler` tokens of other held-out
  * text, then the passage again. Streaming protocol: every token decoded through the cache; prefill
@@ -40,9 +47,12 @@ export async function recallOverDistance(
   stream: Int32Array,
   settings: EvalSettings,
   full: RecallResult[] | undefined,
+  onProgress?: (done: number, total: number) => void,
 ): Promise<RecallResult[]> {
   const vocab = model.config.vocabSize
   const results: RecallResult[] = []
+  const total = recallTokens(settings)
+  let before = 0
   for (const [f, filler] of settings.fillers.entries()) {
     let first = 0
     let second = 0
@@ -56,7 +66,12 @@ export async function recallOverDistance(
       const input = sequence.subarray(0, sequence.length - 1)
       const targets = sequence.subarray(1)
       const prefillTokens = settings.protocol === 'prefill' ? 1 + PASSAGE_TOKENS + filler : 0
-      const run = await runSequence(model, options, input, { prefillTokens, scoreFrom: 0 })
+      const run = await runSequence(model, options, input, {
+        prefillTokens,
+        scoreFrom: 0,
+        onProgress: (done) => onProgress?.(before + done, total),
+      })
+      before += input.length
       const secondStart = PASSAGE_TOKENS + filler
       first += meanNll(run.logProbs, vocab, targets, PASSAGE_SKIP, PASSAGE_TOKENS)
       second += meanNll(

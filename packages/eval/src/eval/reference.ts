@@ -10,6 +10,7 @@ export async function windowedReference(
   model: Model,
   stream: Int32Array,
   tokens: number,
+  onProgress?: (done: number, total: number) => void,
 ): Promise<{ logProbs: Float32Array; targets: Int32Array }> {
   const window = model.config.maxPositions
   const vocab = model.config.vocabSize
@@ -21,6 +22,7 @@ export async function windowedReference(
     const logits = await model.prefill(input, model.createCache())
     const first = start === 0 ? 0 : 1
     for (let i = first; i < length; i++) logSoftmax(logits, i * vocab, vocab, logProbs, (start + i) * vocab)
+    onProgress?.(start + length, tokens)
     if (start + length >= tokens) break
   }
   return { logProbs, targets: stream.slice(0, tokens) }

@@ -21,7 +21,11 @@ export async function runSequence(
   model: Model,
   options: CacheOptions,
   input: Int32Array,
-  settings: { prefillTokens: number; scoreFrom: number; onProgress?: (done: number) => void },
+  settings: {
+    prefillTokens: number
+    scoreFrom: number /** Tokens of `input` run so far. */
+    onProgress?: (done: number) => void
+  },
 ): Promise<SequenceRun> {
   const vocab = model.config.vocabSize
   const cache = model.createCache(options)
@@ -38,12 +42,14 @@ export async function runSequence(
     })
     if (settings.scoreFrom >= prefill - 1) keep(logits, 0, prefill - 1)
     else for (let t = settings.scoreFrom; t < prefill; t++) keep(logits, t * vocab, t)
+    settings.onProgress?.(prefill)
   }
   const started = performance.now()
   for (let t = prefill; t < input.length; t++) {
     keep(await model.step(input[t]!, cache), 0, t)
-    if ((t & 127) === 0) settings.onProgress?.(t)
+    if ((t & 15) === 15) settings.onProgress?.(t + 1)
   }
+  settings.onProgress?.(input.length)
   return {
     logProbs,
     scored,

@@ -5,6 +5,7 @@ import { evictMethods } from '@kv/evict'
 import { mergeMethods } from '@kv/merge-minicache'
 import { quantMethods } from '@kv/quant-gear'
 import { retrievalMethods } from '@kv/retrieval-ann'
+import { checkMethodSpec } from './check-method-spec.js'
 
 /** Every method of the @kv packages, each package's own specs. */
 export const KV_METHODS: readonly AnyMethodSpec[] = [
@@ -45,6 +46,7 @@ export async function loadMethodModules(paths: readonly string[]): Promise<AnyMe
     if (!Array.isArray(exported)) {
       throw new TypeError(`--methods ${path}: the module must export \`methods\`, an array of method specs`)
     }
+    for (const spec of exported as AnyMethodSpec[]) checkMethodSpec(spec, `--methods ${path}:`)
     specs.push(...(exported as AnyMethodSpec[]))
   }
   return specs

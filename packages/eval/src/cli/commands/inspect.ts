@@ -1,12 +1,20 @@
-import { parseArgs } from 'node:util'
-import { modelFrom } from '../context.js'
+import { loadTarget, readModelTarget } from '../model-target.js'
+import { parseCommandLine, UsageError } from '../options.js'
+import { Progress } from '../progress.js'
 
-export const INSPECT_HELP = `kv inspect [MODEL]
+export const INSPECT_HELP = `kv inspect [MODEL] [--quiet]
   Loads a checkpoint folder (default: the embedded model) and prints its configuration and sizes.`
 
 export async function inspectCommand(argv: string[]): Promise<void> {
-  const { positionals } = parseArgs({ args: argv, allowPositionals: true, options: {} })
-  const model = await modelFrom(positionals[0])
+  const { values, positionals } = parseCommandLine('kv inspect', argv, {}, { positionals: true })
+  if (positionals.length > 1)
+    throw new UsageError(
+      `kv inspect takes one model folder, got ${positionals.length}: ${positionals.join(' ')}`,
+    )
+  const target = await readModelTarget(positionals[0])
+  const progress = new Progress('kv inspect', { quiet: values.quiet })
+  const model = await loadTarget(target, progress)
+  progress.clear()
   const c = model.config
   let parameters = model.weights.embedding.length + model.weights.finalNorm.length
   if (model.weights.lmHead !== model.weights.embedding) parameters += model.weights.lmHead.length
