@@ -130,9 +130,14 @@ const entries = names.flatMap((name) =>
     (subpath) => `${name}${subpath.slice(1)}`,
   ),
 )
-const typeSeconds = await phase('types (nodenext, bundler; skipLibCheck off)', async () => {
+const typeSeconds = await phase('types (nodenext, bundler, README examples; skipLibCheck off)', async () => {
   try {
-    return await checkTypes(full.path, entries, GPU_TYPES)
+    return await checkTypes(
+      full.path,
+      entries,
+      GPU_TYPES,
+      examples.filter((example) => !example.skip && example.lang === 'ts'),
+    )
   } catch (error) {
     failures.push(error.message)
     return {}

@@ -7,7 +7,7 @@ import { join } from 'node:path'
 import { promisify } from 'node:util'
 
 const run = promisify(execFile)
-const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc')
+const tscPath = createRequire(import.meta.url).resolve('typescript/bin/tsc')
 
 /**
  * Each setting type-checks a consumer of the entries it selects. A Node.js project without the DOM lib checks
@@ -32,9 +32,12 @@ const SETTINGS = [
   },
 ]
 
-/** `entries`: the import specifiers to check (`@kv/runtime/node`, ...); `gpu`: those using WebGPU types. */
-export async function checkTypes(folder, entries, gpu) {
-  mkdirSync(join(folder, 'src'), { recursive: true })
+/**
+ * `entries`: the import specifiers to check (`@kv/runtime/node`, ...); `gpu`: those using WebGPU types;
+ * `examples`: the TypeScript README blocks, type-checked too (strict, as a user's editor would show them).
+ */
+export async function checkTypes(folder, entries, gpu, examples) {
+  mkdirSync(join(folder, 'src/examples'), { recursive: true })
   const seconds = {}
   for (const { name, options, select } of SETTINGS) {
     const chosen = entries.filter((entry) => select(entry, gpu))
@@ -46,34 +49,43 @@ export async function checkTypes(folder, entries, gpu) {
       .join('\n')
     const file = `src/consumer-${name.replace('+', '-')}.ts`
     writeFileSync(join(folder, file), `${consumer}\n`)
-    const config = `tsconfig.${name.replace('+', '-')}.json`
-    writeFileSync(
-      join(folder, config),
-      JSON.stringify({
-        compilerOptions: {
-          ...options,
-          target: 'es2022',
-          strict: true,
-          skipLibCheck: false,
-          noEmit: true,
-          exactOptionalPropertyTypes: true,
-          noUncheckedIndexedAccess: true,
-        },
-        files: [file],
-      }),
-    )
     const started = performance.now()
-    try {
-      await run(process.execPath, [tsc, '-p', config, '--pretty', 'false'], {
-        cwd: folder,
-        maxBuffer: 64 << 20,
-      })
-    } catch (error) {
-      throw new Error(
-        `tsc (${name}, skipLibCheck off) failed on the published declarations of ${chosen.join(', ')}:\n${error.stdout}${error.stderr}`,
-      )
-    }
+    await tsc(
+      folder,
+      name,
+      { ...options, exactOptionalPropertyTypes: true, noUncheckedIndexedAccess: true },
+      [file],
+    )
     seconds[`${name} (${chosen.length} entries)`] = (performance.now() - started) / 1000
   }
+  const files = examples.map((example, i) => {
+    const file = `src/examples/example-${i}.ts`
+    writeFileSync(join(folder, file), `// ${example.id}\n${example.code}\nexport {}\n`)
+    return file
+  })
+  const started = performance.now()
+  await tsc(folder, 'readme-examples', { ...SETTINGS[1].options }, files)
+  seconds[`README examples (${files.length}, nodenext+dom)`] = (performance.now() - started) / 1000
   return seconds
+}
+
+async function tsc(folder, name, options, files) {
+  const config = `tsconfig.${name.replace('+', '-')}.json`
+  writeFileSync(
+    join(folder, config),
+    JSON.stringify({
+      compilerOptions: { ...options, target: 'es2022', strict: true, skipLibCheck: false, noEmit: true },
+      files,
+    }),
+  )
+  try {
+    await run(process.execPath, [tscPath, '-p', config, '--pretty', 'false'], {
+      cwd: folder,
+      maxBuffer: 64 << 20,
+    })
+  } catch (error) {
+    throw new Error(
+      `tsc (${name}, skipLibCheck off) failed on ${files.join(', ')}:\n${error.stdout}${error.stderr}`,
+    )
+  }
 }
