@@ -201,5 +201,7 @@ if (failures.length > 0) {
   )
   process.exit(1)
 }
+const removing = performance.now()
 rmSync(work, { recursive: true, force: true })
+console.log(`consumer-check: removed ${work} in ${seconds(removing)} s`)
 console.log('consumer-check: every README example runs as written from the packed tarballs')
