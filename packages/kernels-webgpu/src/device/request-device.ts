@@ -60,7 +60,8 @@ async function findGpu(dawnOptions: readonly string[]): Promise<GPU> {
     mod = (await import(/* @vite-ignore */ specifier)) as typeof mod
   } catch (error) {
     throw new KvGpuUnavailableError(
-      `requestDevice: the 'webgpu' package could not be loaded in Node.js (${(error as Error).message})`,
+      `requestDevice: Node.js needs the 'webgpu' package (Dawn), an optional peer of @kv/kernels-webgpu: ` +
+        `npm install webgpu (${(error as Error).message})`,
     )
   }
   try {

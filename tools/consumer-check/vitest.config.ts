@@ -1,0 +1,3 @@
+import { packageProject } from '../vitest-preset/index.js'
+
+export default packageProject('@kv/consumer-check')
