@@ -24,7 +24,7 @@ import { checkTypes } from './types.mjs'
 
 const run = promisify(execFile)
 /** Entries that need Node.js; every other published entry must bundle and load in a browser. */
-const NODE_ONLY = new Set(['@kv/eval', '@kv/runtime/node'])
+const NODE_ONLY = new Set(['@kv/eval', '@kv/runtime/node', '@kv/store/node', '@kv/store/redis'])
 /** Entries whose declarations use the WebGPU types (GPUDevice, ...). */
 const GPU_TYPES = new Set(['@kv/kernels-webgpu', '@kv/runtime/webgpu'])
 /** Entries that hold types only (an empty module at run time). */
@@ -79,7 +79,8 @@ await phase(`npm install (${folders.size + 1} folders)`, () =>
         folder.path,
         folder.needed.map((name) => packed.get(name).tarball),
         folder.needed,
-        folder === full ? ['@types/node@^20.19.0'] : [],
+        // The optional peer a user of @kv/store/redis installs, so its declarations resolve.
+        folder === full ? ['@types/node@^20.19.0', 'ioredis@^5.11.1'] : [],
       )
       // Dawn (~130 MB) is an optional peer of @kv/kernels-webgpu: no install pulls it in.
       if (existsSync(join(folder.path, 'node_modules/webgpu'))) {
