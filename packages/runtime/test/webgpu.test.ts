@@ -18,12 +18,6 @@ const VERSUS_CPU_CODEC = 2
 
 const PROMPT = 32
 const STEPS = 8
-/**
- * A test's first decode compiles its attention kernels; on CI's software adapter (llvmpipe, cold shader
- * cache) that takes 30 s to 4 minutes per kernel variant on a busy 2-core machine, while another test
- * file runs beside it (as in @kv/kernels-webgpu, whose tests have the same limit).
- */
-const COMPILE_TIMEOUT = 300_000
 
 async function testDevice(): Promise<KvGpuContext | undefined> {
   // as in @kv/kernels-webgpu's tests: llvmpipe (the software adapter of CI) without LLVM's optimisation
@@ -115,28 +109,26 @@ describe('webgpuAccelerator: bad input, before any device', () => {
   })
 })
 
+// 300 s a test: its first decode compiles attention kernels, which on CI's software adapter (llvmpipe, cold
+// shader cache) takes 30 s to 4 minutes per variant on a busy 2-core machine with another test file beside it.
 describe.skipIf(!gpu)('GPU decode attention on the embedded model', () => {
-  test(
-    `f16: logits match the CPU cache within ${TOLERANCE_F16}`,
-    async () => {
-      const model = await embeddedModel()
-      const tokens = await passage(model)
-      const { accelerator, cache } = await accelerated(model, 'f16')
-      const worst = await worstDeviation(model, tokens, cache, model.createCache())
-      console.info(`runtime webgpu f16: max |logits GPU − CPU| over ${STEPS} steps = ${worst}`)
-      expect(cache.acceleratorLost).toBeUndefined()
-      expect(accelerator.serving).toBe(true)
-      // Non-zero: the device really attended (float16 rounding), not a silent CPU fallback.
-      expect(worst).toBeGreaterThan(0)
-      expect(worst).toBeLessThan(TOLERANCE_F16)
-      const { numLayers, numKVHeads, headDim, maxPositions } = model.config
-      // Pages for maxPositions tokens are allocated up front: at least the float16 keys and values.
-      expect(accelerator.deviceBytes()).toBeGreaterThan(numLayers * numKVHeads * maxPositions * headDim * 4)
-      accelerator.dispose()
-      expect(accelerator.deviceBytes()).toBe(0)
-    },
-    COMPILE_TIMEOUT,
-  )
+  test(`f16: logits match the CPU cache within ${TOLERANCE_F16}`, async () => {
+    const model = await embeddedModel()
+    const tokens = await passage(model)
+    const { accelerator, cache } = await accelerated(model, 'f16')
+    const worst = await worstDeviation(model, tokens, cache, model.createCache())
+    console.info(`runtime webgpu f16: max |logits GPU − CPU| over ${STEPS} steps = ${worst}`)
+    expect(cache.acceleratorLost).toBeUndefined()
+    expect(accelerator.serving).toBe(true)
+    // Non-zero: the device really attended (float16 rounding), not a silent CPU fallback.
+    expect(worst).toBeGreaterThan(0)
+    expect(worst).toBeLessThan(TOLERANCE_F16)
+    const { numLayers, numKVHeads, headDim, maxPositions } = model.config
+    // Pages for maxPositions tokens are allocated up front: at least the float16 keys and values.
+    expect(accelerator.deviceBytes()).toBeGreaterThan(numLayers * numKVHeads * maxPositions * headDim * 4)
+    accelerator.dispose()
+    expect(accelerator.deviceBytes()).toBe(0)
+  }, 300_000)
 
   for (const [kind, bits, arithmetic] of [
     ['q4', 4, 'float32'],
@@ -144,103 +136,84 @@ describe.skipIf(!gpu)('GPU decode attention on the embedded model', () => {
     ['q4', 4, 'int8'],
     ['q2', 2, 'int8'],
   ] as const) {
-    test(
-      `${kind} (${arithmetic} arithmetic): logits within ${TOLERANCE_Q[kind]} of full precision and ${VERSUS_CPU_CODEC}× the CPU uniform codec's error`,
-      async () => {
-        const model = await embeddedModel()
-        const tokens = await passage(model)
-        const full = model.createCache()
-        const codec = uniform({ bits, groupSize: 32, residual: 0, blockTokens: 32 })
-        const cpuWorst = await worstDeviation(model, tokens, model.createCache({ codec }), full)
-        const { accelerator, cache } = await accelerated(model, kind, gpu!, arithmetic)
-        const worst = await worstDeviation(model, tokens, cache, model.createCache())
-        console.info(
-          `runtime webgpu ${kind} ${arithmetic}: max |logits − full precision| over ${STEPS} steps = ${worst} (CPU uniform ${bits}-bit: ${cpuWorst})`,
-        )
-        expect(accelerator.serving).toBe(true)
-        expect(worst).toBeLessThan(TOLERANCE_Q[kind])
-        expect(worst).toBeLessThan(VERSUS_CPU_CODEC * cpuWorst)
-        // Packed pages: below the float16 pages of the same capacity.
-        const { numLayers, numKVHeads, headDim, maxPositions } = model.config
-        expect(accelerator.deviceBytes()).toBeLessThan(numLayers * numKVHeads * maxPositions * headDim * 4)
-      },
-      COMPILE_TIMEOUT,
-    )
+    test(`${kind} (${arithmetic} arithmetic): logits within ${TOLERANCE_Q[kind]} of full precision and ${VERSUS_CPU_CODEC}× the CPU uniform codec's error`, async () => {
+      const model = await embeddedModel()
+      const tokens = await passage(model)
+      const full = model.createCache()
+      const codec = uniform({ bits, groupSize: 32, residual: 0, blockTokens: 32 })
+      const cpuWorst = await worstDeviation(model, tokens, model.createCache({ codec }), full)
+      const { accelerator, cache } = await accelerated(model, kind, gpu!, arithmetic)
+      const worst = await worstDeviation(model, tokens, cache, model.createCache())
+      console.info(
+        `runtime webgpu ${kind} ${arithmetic}: max |logits − full precision| over ${STEPS} steps = ${worst} (CPU uniform ${bits}-bit: ${cpuWorst})`,
+      )
+      expect(accelerator.serving).toBe(true)
+      expect(worst).toBeLessThan(TOLERANCE_Q[kind])
+      expect(worst).toBeLessThan(VERSUS_CPU_CODEC * cpuWorst)
+      // Packed pages: below the float16 pages of the same capacity.
+      const { numLayers, numKVHeads, headDim, maxPositions } = model.config
+      expect(accelerator.deviceBytes()).toBeLessThan(numLayers * numKVHeads * maxPositions * headDim * 4)
+    }, 300_000)
   }
 
-  test(
-    'an accelerator that stops serving (disposed) hands the sequence to the CPU, losing nothing',
-    async () => {
-      const model = await embeddedModel()
-      const tokens = await passage(model)
-      const cpu = model.createCache()
-      const { accelerator, cache } = await accelerated(model, 'f16')
-      await prefillAll(model, tokens, [cpu, cache])
-      expect(accelerator.serving).toBe(true)
-      // Stopped after the prompt was forwarded: every later step runs on the CPU copy, exactly.
-      accelerator.dispose()
-      for (let t = PROMPT; t < PROMPT + 4; t++)
-        expect(await model.step(tokens[t]!, cache)).toEqual(await model.step(tokens[t]!, cpu))
-      expect(cache.acceleratorLost).toMatch(/webgpu\(f16\) stopped serving/)
-      expect(accelerator.stoppedBecause).toBe('disposed')
-    },
-    COMPILE_TIMEOUT,
-  )
+  test('an accelerator that stops serving (disposed) hands the sequence to the CPU, losing nothing', async () => {
+    const model = await embeddedModel()
+    const tokens = await passage(model)
+    const cpu = model.createCache()
+    const { accelerator, cache } = await accelerated(model, 'f16')
+    await prefillAll(model, tokens, [cpu, cache])
+    expect(accelerator.serving).toBe(true)
+    // Stopped after the prompt was forwarded: every later step runs on the CPU copy, exactly.
+    accelerator.dispose()
+    for (let t = PROMPT; t < PROMPT + 4; t++)
+      expect(await model.step(tokens[t]!, cache)).toEqual(await model.step(tokens[t]!, cpu))
+    expect(cache.acceleratorLost).toMatch(/webgpu\(f16\) stopped serving/)
+    expect(accelerator.stoppedBecause).toBe('disposed')
+  }, 300_000)
 
-  test(
-    'a sequence outgrowing maxTokens moves to the CPU instead of throwing',
-    async () => {
-      const model = await embeddedModel()
-      const tokens = await passage(model)
-      // the default 128-token pages: the same kernels as the f16 test above (llvmpipe compiles each once)
-      const accelerator = await webgpuAccelerator(model.config, {
-        maxTokens: PROMPT + 2,
-        device: gpu!.device,
-      })
-      created.push(accelerator)
-      const cache = model.createCache({ accelerator })
-      const worst = await worstDeviation(model, tokens, cache, model.createCache())
-      expect(accelerator.stoppedBecause).toMatch(/exceed maxTokens 34/)
-      expect(cache.acceleratorLost).toBeDefined()
-      expect(worst).toBeLessThan(TOLERANCE_F16)
-      expect(cache.head(0, 0).count).toBe(PROMPT + STEPS)
-    },
-    COMPILE_TIMEOUT,
-  )
+  test('a sequence outgrowing maxTokens moves to the CPU instead of throwing', async () => {
+    const model = await embeddedModel()
+    const tokens = await passage(model)
+    // the default 128-token pages: the same kernels as the f16 test above (llvmpipe compiles each once)
+    const accelerator = await webgpuAccelerator(model.config, { maxTokens: PROMPT + 2, device: gpu!.device })
+    created.push(accelerator)
+    const cache = model.createCache({ accelerator })
+    const worst = await worstDeviation(model, tokens, cache, model.createCache())
+    expect(accelerator.stoppedBecause).toMatch(/exceed maxTokens 34/)
+    expect(cache.acceleratorLost).toBeDefined()
+    expect(worst).toBeLessThan(TOLERANCE_F16)
+    expect(cache.head(0, 0).count).toBe(PROMPT + STEPS)
+  }, 300_000)
 
-  test(
-    'a device lost mid-sequence: the next steps attend on the CPU over the whole cache',
-    async () => {
-      const model = await embeddedModel()
-      const tokens = await passage(model)
-      const doomed = (await requestDevice()) as KvGpuContext
-      const cpu = model.createCache()
-      const a = await accelerated(model, 'f16', doomed)
-      const b = await accelerated(model, 'f16', doomed)
-      await prefillAll(model, tokens, [cpu, a.cache, b.cache])
-      const lossAt = PROMPT + 3
-      for (let t = PROMPT; t < lossAt; t++) {
-        await model.step(tokens[t]!, cpu)
-        expect(await model.step(tokens[t]!, a.cache)).toEqual(await model.step(tokens[t]!, b.cache))
-      }
-      doomed.device.destroy()
-      for (let t = lossAt; t < PROMPT + STEPS; t++) {
-        const onA = await model.step(tokens[t]!, a.cache)
-        // b went through the same GPU steps, then the plain CPU decoder: the same stored tokens give
-        // the same logits exactly, so nothing of a's cache was lost.
-        expect(onA).toEqual(await model.step(tokens[t]!, b.cache))
-        expect(maxAbsDiff(onA, await model.step(tokens[t]!, cpu))).toBeLessThan(TOLERANCE_F16)
-      }
-      expect(a.cache.acceleratorLost).toBeDefined()
-      expect(a.accelerator.serving).toBe(false)
-      expect(a.accelerator.stoppedBecause).toMatch(/lost|failed/)
-      expect(a.accelerator.deviceBytes()).toBe(0)
-      for (let layer = 0; layer < model.config.numLayers; layer++) {
-        for (let head = 0; head < model.config.numKVHeads; head++)
-          expect(a.cache.head(layer, head).count).toBe(PROMPT + STEPS)
-      }
-      doomed.dispose()
-    },
-    COMPILE_TIMEOUT,
-  )
+  test('a device lost mid-sequence: the next steps attend on the CPU over the whole cache', async () => {
+    const model = await embeddedModel()
+    const tokens = await passage(model)
+    const doomed = (await requestDevice()) as KvGpuContext
+    const cpu = model.createCache()
+    const a = await accelerated(model, 'f16', doomed)
+    const b = await accelerated(model, 'f16', doomed)
+    await prefillAll(model, tokens, [cpu, a.cache, b.cache])
+    const lossAt = PROMPT + 3
+    for (let t = PROMPT; t < lossAt; t++) {
+      await model.step(tokens[t]!, cpu)
+      expect(await model.step(tokens[t]!, a.cache)).toEqual(await model.step(tokens[t]!, b.cache))
+    }
+    doomed.device.destroy()
+    for (let t = lossAt; t < PROMPT + STEPS; t++) {
+      const onA = await model.step(tokens[t]!, a.cache)
+      // b went through the same GPU steps, then the plain CPU decoder: the same stored tokens give
+      // the same logits exactly, so nothing of a's cache was lost.
+      expect(onA).toEqual(await model.step(tokens[t]!, b.cache))
+      expect(maxAbsDiff(onA, await model.step(tokens[t]!, cpu))).toBeLessThan(TOLERANCE_F16)
+    }
+    expect(a.cache.acceleratorLost).toBeDefined()
+    expect(a.accelerator.serving).toBe(false)
+    expect(a.accelerator.stoppedBecause).toMatch(/lost|failed/)
+    expect(a.accelerator.deviceBytes()).toBe(0)
+    for (let layer = 0; layer < model.config.numLayers; layer++) {
+      for (let head = 0; head < model.config.numKVHeads; head++)
+        expect(a.cache.head(layer, head).count).toBe(PROMPT + STEPS)
+    }
+    doomed.dispose()
+  }, 300_000)
 })
