@@ -98,19 +98,32 @@ describe.skipIf(!ctx)('int8 fused decode attention against exact attention and i
     group: number
     weights: boolean
     perSplit?: number
+    page?: number
   }> = [
-    { kind: 'q4', qpk: 4, lengths: [70, 33], target: 8, group: 32, weights: true },
-    { kind: 'q4', qpk: 4, lengths: [130, 1], target: 1000, group: 16, weights: false },
+    // llvmpipe compiles each kernel variant for 1–4 minutes on a cold shader cache (most of it LLVM
+    // building coroutine frames around the workgroup barriers), so the cases share three variants that
+    // between them take every path of the generated WGSL once:
+    // - the int8 query reduced over subgroup shuffles (q4 at head dim 32: 8 query words, as wide as
+    //   llvmpipe's subgroups) and over a workgroup tree (q2, whose head dim is 64: 16 words);
+    // - one and two vec4s of query heads (the second partly empty); with and without logits;
+    // - one, two and four key groups per page; one and two token quads per lane in the value pass
+    //   (64-token pages at head dim 32); one and two words of key codes per step.
+    // A: q4, head dim 32, group 16, 32-token pages, 1 vec4 of query heads, logits (also the property test's q4).
+    { kind: 'q4', qpk: 4, lengths: [70, 33], target: 8, group: 16, weights: true },
+    { kind: 'q4', qpk: 4, lengths: [130, 1], target: 1000, group: 16, weights: true },
+    // B: q2, head dim 64, group 32, 32-token pages, 1 vec4 of query heads, no logits (also the property test's q2).
     { kind: 'q2', qpk: 3, lengths: [97, 64], target: 2, group: 32, weights: false },
-    { kind: 'q4', qpk: 6, lengths: [17], target: 4, group: 32, weights: false },
-    { kind: 'q2', qpk: 1, lengths: [200], target: 1, group: 16, weights: true },
+    // C: q4, head dim 32, group 16, 64-token pages, 2 vec4s of query heads, logits.
+    { kind: 'q4', qpk: 6, lengths: [150, 17], target: 4, group: 16, weights: true, page: 64 },
+    { kind: 'q2', qpk: 1, lengths: [200], target: 1, group: 32, weights: false },
     // long splits, more pages per workgroup than the default: the split plan and the kernel must agree
-    { kind: 'q4', qpk: 4, lengths: [700, 40], target: 1, group: 32, weights: true, perSplit: 20 },
-    { kind: 'q2', qpk: 2, lengths: [650], target: 1, group: 16, weights: false, perSplit: 17 },
+    { kind: 'q4', qpk: 4, lengths: [700, 40], target: 1, group: 16, weights: true, perSplit: 20 },
+    { kind: 'q2', qpk: 2, lengths: [650], target: 1, group: 32, weights: false, perSplit: 17 },
   ]
-  for (const { kind, qpk, lengths, target, group, weights, perSplit } of cases) {
-    test(`${kind}, ${qpk} query heads per KV head, lengths ${lengths.join('/')}, group ${group}, target ${target}`, async () => {
-      const D = 64
+  for (const { kind, qpk, lengths, target, group, weights, perSplit, page = 32 } of cases) {
+    test(`${kind}, ${qpk} query heads per KV head, lengths ${lengths.join('/')}, group ${group}, ${page}-token pages, target ${target}`, async () => {
+      // q2 packs 16 codes to a word: head dim 64 for whole vec4s of key words
+      const D = kind === 'q2' ? 64 : 32
       const H = 2
       const batch = lengths.length
       const attn = createDecodeAttention(ctx!, {
@@ -119,7 +132,7 @@ describe.skipIf(!ctx)('int8 fused decode attention against exact attention and i
         queryHeadsPerKv: qpk,
         kind,
         groupSize: group,
-        pageTokens: 32,
+        pageTokens: page,
         batch,
         maxTokens: 704,
         targetWorkgroups: target,
@@ -208,13 +221,14 @@ describe.skipIf(!ctx)('int8 fused decode attention against exact attention and i
         fc.constantFrom(1, 1e-20, 1e3),
         fc.constantFrom(1, 1e-20, 8),
         async (kind, qpk, n, seed, perSplit, magnitude, keyScale) => {
-          const D = 32
+          // the kernel variants A and B of the cases above (A writes logits: its weights are checked too)
+          const D = kind === 'q2' ? 64 : 32
           const attn = createDecodeAttention(ctx!, {
-            headDim: kind === 'q2' ? 64 : D,
+            headDim: D,
             kvHeads: 1,
             queryHeadsPerKv: qpk,
             kind,
-            groupSize: 16,
+            groupSize: kind === 'q2' ? 32 : 16,
             pageTokens: 32,
             maxTokens: 448,
             targetWorkgroups: 2,
@@ -229,7 +243,7 @@ describe.skipIf(!ctx)('int8 fused decode attention against exact attention and i
           if (n > 3) keys.fill(0.5, dim, 3 * dim)
           attn.append(0, keys, values)
           const query = lcgFloats(qpk * dim, seed + 2)
-          const { output } = await attn.run(query)
+          const { output, weights } = await attn.run(query, { weights: kind === 'q4' })
           const { pages, k, v } = pagesOf(attn.layout, keys, values, n, 1, 0)
           const ref = decodeAttentionReference(query, k, v, n, {
             headDim: dim,
@@ -241,11 +255,16 @@ describe.skipIf(!ctx)('int8 fused decode attention against exact attention and i
             for (let d = 0; d < dim; d++) {
               expect(Math.abs(output[j * dim + d]! - ref.output[j * dim + d]!)).toBeLessThanOrEqual(bound[j]!)
             }
+            if (weights !== undefined) {
+              let sum = 0
+              for (let t = 0; t < n; t++) sum += weights[0]![j * n + t]!
+              expect(sum).toBeCloseTo(1, 4)
+            }
           }
           attn.destroy()
         },
       ),
       { numRuns: 8 },
     )
-  }, 120_000)
+  }, 300_000)
 })

@@ -62,11 +62,18 @@ describe.skipIf(!ctx)('fused decode attention over a paged cache against the CPU
     weights: boolean
     subgroups: boolean
   }> = [
+    // llvmpipe compiles each kernel variant (kind, head dim, group, query vec4s, logits) for up to a minute
+    // on a cold shader cache, so the cases and the property test share four variants that take every path
+    // of the generated WGSL once: f16, q4 and q2; one and two vec4s of query heads; with and without logits.
+    // f16 with logits:
     { kind: 'f16', qpk: 4, lengths: [70, 33], target: 8, weights: true, subgroups: true },
+    // q4 with logits:
     { kind: 'q4', qpk: 4, lengths: [70, 1], target: 1000, weights: true, subgroups: true },
+    // q2 without logits:
     { kind: 'q2', qpk: 3, lengths: [97, 64], target: 8, weights: false, subgroups: true },
+    // q4, two vec4s of query heads (the second partly empty), without logits:
     { kind: 'q4', qpk: 6, lengths: [17], target: 4, weights: false, subgroups: true },
-    { kind: 'f16', qpk: 1, lengths: [65], target: 1000, weights: false, subgroups: true },
+    { kind: 'f16', qpk: 1, lengths: [65], target: 1000, weights: true, subgroups: true },
     { kind: 'q4', qpk: 4, lengths: [70, 33], target: 8, weights: true, subgroups: false },
     { kind: 'q2', qpk: 2, lengths: [97], target: 1000, weights: false, subgroups: false },
   ]
@@ -118,14 +125,15 @@ describe.skipIf(!ctx)('fused decode attention over a paged cache against the CPU
         fc.constantFrom(1, 1e-30, 1e3),
         fc.constantFrom(1, 1e-30, 30),
         async (kind, qpk, pieces, seed, magnitude, keyScale) => {
-          const D = 32
+          // the kernel variants of the cases above (f16 and q4 with logits, q2 without)
+          const D = 64
           const H = 1
           const attn = createDecodeAttention(ctx!, {
             headDim: D,
             kvHeads: H,
             queryHeadsPerKv: qpk,
             kind,
-            groupSize: 16,
+            groupSize: 32,
             pageTokens: 32,
             maxTokens: 200,
             targetWorkgroups: 2,
@@ -143,7 +151,7 @@ describe.skipIf(!ctx)('fused decode attention over a paged cache against the CPU
             at += piece
           }
           const query = lcgFloats(qpk * D, seed + 2)
-          const { output } = await attn.run(query)
+          const { output, weights } = await attn.run(query, { weights: kind !== 'q2' })
           const { k, v } = storedKV(attn.layout, keys, values, n, H)
           const ref = decodeAttentionReference(query, k, v, n, {
             headDim: D,
@@ -155,12 +163,15 @@ describe.skipIf(!ctx)('fused decode attention over a paged cache against the CPU
           expect(maxAbsDiff(output, ref.output)).toBeLessThanOrEqual(
             TOLERANCE[kind] * magnitude * Math.max(1, keyScale),
           )
+          if (weights !== undefined) {
+            expect(maxAbsDiff(weights[0]!, ref.weights)).toBeLessThan(1e-5 * Math.max(1, keyScale))
+          }
           attn.destroy()
         },
       ),
       { numRuns: 8 },
     )
-  }, 120_000)
+  }, 300_000)
 
   test('bad input is refused without touching the cache', async () => {
     const attn = createDecodeAttention(ctx!, {
