@@ -12,7 +12,7 @@ import {
   pageLayout,
   readValueWords,
 } from '../src/index.js'
-import { appendInPieces, lcgFloats, testContext } from './gpu-context.js'
+import { appendInPieces, gpuRuns, lcgFloats, testContext } from './gpu-context.js'
 
 const ctx = await testContext()
 
@@ -74,7 +74,7 @@ describe('int8 page order', () => {
           expect(out[1]!.values).toEqual(out[0]!.values)
         },
       ),
-      { numRuns: 40 },
+      { numRuns: gpuRuns(40) },
     )
   })
 
@@ -264,7 +264,7 @@ describe.skipIf(!ctx)('int8 fused decode attention against exact attention and i
           attn.destroy()
         },
       ),
-      { numRuns: 8 },
+      { numRuns: gpuRuns(8) },
     )
   }, 300_000)
 })

@@ -8,7 +8,7 @@ import {
   encodePage,
   type PageLayout,
 } from '../src/index.js'
-import { appendInPieces, lcgFloats, testContext } from './gpu-context.js'
+import { appendInPieces, gpuRuns, lcgFloats, testContext } from './gpu-context.js'
 
 const ctx = await testContext()
 
@@ -169,7 +169,7 @@ describe.skipIf(!ctx)('fused decode attention over a paged cache against the CPU
           attn.destroy()
         },
       ),
-      { numRuns: 8 },
+      { numRuns: gpuRuns(8) },
     )
   }, 300_000)
 

@@ -57,3 +57,14 @@ export function appendInPieces(
   })
   return kv
 }
+
+/**
+ * Runs of a property on the GPU. Each run dispatches kernels on the software adapter (llvmpipe) in CI, so
+ * these properties default to fewer runs than the project's 100 (`software`, chosen per property; every
+ * code path is still reached, the cases' shapes are drawn to cover them). `FC_NUM_RUNS`, when set, wins:
+ * a failure replays and a longer search runs exactly as asked, never capped.
+ */
+export function gpuRuns(software: number): number {
+  const asked = process.env.FC_NUM_RUNS
+  return asked === undefined ? software : Number(asked)
+}

@@ -10,7 +10,7 @@ import {
   topKGpu,
   topKReference,
 } from '../src/index.js'
-import { lcgFloats, testContext } from './gpu-context.js'
+import { gpuRuns, lcgFloats, testContext } from './gpu-context.js'
 
 const ctx = await testContext()
 
@@ -83,7 +83,7 @@ describe.skipIf(!ctx)('small kernels against their CPU references', () => {
           expect(Array.from(gpu)).toEqual(Array.from(topKReference(values, rows, n, k)))
         },
       ),
-      { numRuns: 15 },
+      { numRuns: gpuRuns(15) },
     )
   })
 
