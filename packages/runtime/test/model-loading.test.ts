@@ -7,18 +7,10 @@ import { modelFromBytes, parseLlamaConfig, parseSafetensors } from '../src/index
 import { llamaWeights } from '../src/model/weights.js'
 import { embeddedModelPath } from '../src/node/embedded-model.js'
 import { readCheckpointTensors } from '../src/node/index.js'
+import { tinyConfig } from './loader-support.js'
 
-const baseConfig = {
-  architectures: ['LlamaForCausalLM'],
-  hidden_size: 8,
-  intermediate_size: 16,
-  num_attention_heads: 2,
-  num_key_value_heads: 1,
-  num_hidden_layers: 1,
-  vocab_size: 10,
-  rms_norm_eps: 1e-5,
-  tie_word_embeddings: true,
-}
+/** The one-layer test config (shared with the loader tests). */
+const baseConfig = tinyConfig
 
 /** A safetensors file of the given float32 tensors stored in `dtype`. */
 function safetensors(

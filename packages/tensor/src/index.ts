@@ -17,6 +17,7 @@ export {
   checkOptionKeys,
   closestKeys,
   describeRange,
+  editDistance,
   MAX_OPTION_TOKENS,
 } from './options/check-options.js'
 export { checkDecodeOut } from './options/check-out.js'

@@ -1,4 +1,4 @@
-import { closestKeys } from '@kv/tensor'
+import { closestKeys, editDistance } from '@kv/tensor'
 import type { AnyMethodSpec, ParamSpec } from './method-spec.js'
 
 /** One method of a parsed spec with its parameters. */
@@ -103,19 +103,4 @@ export function parseSpecWith(spec: string, methods: ReadonlyMap<string, AnyMeth
 /** ` (did you mean "a" or "b"?)`, or nothing. */
 function hint(near: readonly string[]): string {
   return near.length > 0 ? ` (did you mean ${near.map((k) => `"${k}"`).join(' or ')}?)` : ''
-}
-
-/** Levenshtein distance, for "did you mean". */
-function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, j) => j)
-  for (let i = 1; i <= a.length; i++) {
-    let previous = row[0]!
-    row[0] = i
-    for (let j = 1; j <= b.length; j++) {
-      const current = row[j]!
-      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, previous + (a[i - 1] === b[j - 1] ? 0 : 1))
-      previous = current
-    }
-  }
-  return row[b.length]!
 }

@@ -1,19 +1,6 @@
-/** Levenshtein distance between two strings (insertions, deletions, substitutions). */
-export function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j)
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i]
-    for (let j = 1; j <= b.length; j++) {
-      current[j] = Math.min(
-        previous[j]! + 1,
-        current[j - 1]! + 1,
-        previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1),
-      )
-    }
-    previous = current
-  }
-  return previous[b.length]!
-}
+import { editDistance } from '@kv/tensor'
+
+export { editDistance }
 
 /**
  * The candidates close to `word`, nearest first: within a third of its length in edits (at least 1, at most

@@ -1,4 +1,5 @@
 import type { ChunkSource } from '../format/chunk-reader.js'
+import { concatChunks } from '../format/io.js'
 
 /** Options of `KVStore.put`. */
 export interface PutOptions {
@@ -61,18 +62,5 @@ export function ttlOf(options: PutOptions | undefined, defaults: StoreOptions): 
 
 /** Collects a value given as chunks into one array (stores whose backend takes whole values). */
 export async function valueBytes(value: Uint8Array | ChunkSource): Promise<Uint8Array> {
-  if (value instanceof Uint8Array) return value
-  const parts: Uint8Array[] = []
-  let length = 0
-  for await (const chunk of value) {
-    parts.push(chunk)
-    length += chunk.length
-  }
-  const out = new Uint8Array(length)
-  let at = 0
-  for (const part of parts) {
-    out.set(part, at)
-    at += part.length
-  }
-  return out
+  return value instanceof Uint8Array ? value : concatChunks(value)
 }

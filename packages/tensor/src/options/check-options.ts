@@ -82,8 +82,8 @@ export function closestKeys(key: string, known: readonly string[]): string[] {
     .map(({ candidate }) => candidate)
 }
 
-/** Levenshtein distance. */
-function editDistance(a: string, b: string): number {
+/** Levenshtein distance between two strings (insertions, deletions, substitutions), for "did you mean". */
+export function editDistance(a: string, b: string): number {
   const row = Array.from({ length: b.length + 1 }, (_, j) => j)
   for (let i = 1; i <= a.length; i++) {
     let previous = row[0]!
