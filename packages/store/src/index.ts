@@ -4,6 +4,8 @@
  * behind one interface. The directory store is in `@kv/store/node`, the Redis store in `@kv/store/redis`.
  */
 
+export type { BufferBase } from './format/base-buffers.js'
+export { BufferChain, digestBytes } from './format/base-buffers.js'
 export type { ChunkSource } from './format/chunk-reader.js'
 export { FORMAT_VERSION, MAGIC } from './format/constants.js'
 export { crc32Update } from './format/crc32.js'

@@ -73,4 +73,37 @@ describe('PrefixCache', () => {
     expect(again.restoredTokens).toBe(8)
     expect(again.computedTokens).toBe(8)
   })
+
+  it('a chunk rewritten by another writer ends the chain there; the next run stores the rest again', async () => {
+    const store = new MemoryStore()
+    const faults: StoreFault[] = []
+    const prefixes = new PrefixCache(store, { ...options, onFault: (f) => faults.push(f) })
+    const prompt = Array.from({ length: 30 }, (_, i) => (i * 5) % 11)
+    await prefixes.prefill(toyModel, new ToyCache(), prompt)
+    expect((await prefixes.lookup(prompt))?.tokens).toBe(24)
+    // Another worker wrote the same first chunk (same bytes of state, another nonce) over this one.
+    const other = new MemoryStore()
+    await new PrefixCache(other, options).prefill(toyModel, new ToyCache(), prompt)
+    const keys = prefixKeys('toy', 'toy:1', prompt, 8)
+    await store.put(keys[0] as string, (await other.get(keys[0] as string)) as Uint8Array)
+    expect((await prefixes.lookup(prompt))?.tokens).toBe(8)
+    expect(String(faults.at(-1)?.error)).toMatch(/chunk 2 was written after another chunk 1/)
+    const healed = await prefixes.prefill(toyModel, new ToyCache(), prompt)
+    expect([healed.restoredTokens, healed.storedChunks]).toEqual([8, 2])
+    expect((await prefixes.lookup(prompt))?.tokens).toBe(24)
+  })
+
+  it('a store that fails a put ends the chain: no later chunk refers to the missing one', async () => {
+    const store = new MemoryStore()
+    let puts = 0
+    const flaky = Object.assign(Object.create(store), {
+      put: (...args: Parameters<MemoryStore['put']>) =>
+        ++puts === 2 ? Promise.resolve(false) : store.put(...args),
+    }) as MemoryStore
+    const prefixes = new PrefixCache(flaky, options)
+    const prompt = Array.from({ length: 40 }, (_, i) => i)
+    const cold = await prefixes.prefill(toyModel, new ToyCache(), prompt)
+    expect([cold.storedChunks, puts]).toEqual([1, 2])
+    expect((await prefixes.lookup(prompt))?.tokens).toBe(8)
+  })
 })

@@ -2,7 +2,7 @@ import { buildPipeline, heldOutTokens } from '@kv/eval'
 import { type Model, requireTokenizer } from '@kv/runtime'
 import { loadModel } from '@kv/runtime/node'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { MemoryStore, modelIdentity, PrefixCache } from '../src/index.js'
+import { concatChunks, encodeState, MemoryStore, modelIdentity, PrefixCache } from '../src/index.js'
 
 let model: Model
 let stream: Int32Array
@@ -48,4 +48,38 @@ describe('PrefixCache on the embedded model: warm prompts give the cold logits, 
       expect(sameBytes(warm.logits, cold.logits)).toBe(true)
     })
   }
+
+  it('chunks are stored as deltas: each encoded block of a 6-chunk KIVI-4 prompt is stored once', async () => {
+    const pipeline = 'kivi:bits=4,residual=32'
+    const options = { identity: modelIdentity(model.config), pipeline, chunkTokens: 32 }
+    const prefixes = new PrefixCache(new MemoryStore(), options)
+    const prompt = stream.subarray(72_000, 72_000 + 6 * 32 + 1)
+    const cold = await prefixes.prefill(model, model.createCache(buildPipeline(model, pipeline)), prompt)
+    expect(cold.storedChunks).toBe(6)
+    // Storing each boundary's whole state would store the blocks of boundary k again at k + 1, k + 2, ...
+    let whole = 0
+    let repeatedBlocks = 0
+    for (let k = 1; k <= 6; k++) {
+      const hit = await prefixes.lookup(prompt.subarray(0, k * 32 + 1))
+      expect(hit?.tokens).toBe(k * 32)
+      whole += (await concatChunks(encodeState(hit?.state, { identity: 'x', pipeline }))).length
+      if (k < 6) repeatedBlocks += blockBytes(hit?.state)
+    }
+    expect(repeatedBlocks).toBeGreaterThan(0)
+    // The chain stores them once: what whole states would store, less (nearly) all the repeats.
+    expect(cold.storedBytes).toBeLessThan(whole - 0.95 * repeatedBlocks)
+    expect(cold.storedBytes).toBeGreaterThan(whole - 1.05 * repeatedBlocks)
+  })
 })
+
+/** Bytes of the encoded blocks of a cache state (every typed array under `heads[l][h].blocks`). */
+function blockBytes(state: unknown): number {
+  let bytes = 0
+  const walk = (value: unknown): void => {
+    if (ArrayBuffer.isView(value)) bytes += value.byteLength
+    else if (value !== null && typeof value === 'object') for (const item of Object.values(value)) walk(item)
+  }
+  for (const layer of (state as { heads: { blocks: unknown }[][] }).heads)
+    for (const head of layer) walk(head.blocks)
+  return bytes
+}

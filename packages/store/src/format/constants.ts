@@ -31,6 +31,11 @@ export const RECORD = {
   object: 4,
   /** A small buffer with its bytes inside the record (no data section of its own). */
   inlineBuffer: 5,
+  /**
+   * A buffer the reader already holds (`ReadOptions.base`, by index): a prefix chunk refers to the blocks
+   * of the chunks before it instead of storing them again.
+   */
+  baseBuffer: 6,
 } as const
 
 /** Buffers up to this many bytes are written inline in graph sections. */

@@ -10,7 +10,7 @@ import {
   SECTION_NAMES,
 } from './constants.js'
 import { crc32Update } from './crc32.js'
-import { DEFAULT_MAX_SECTION_BYTES } from './encode.js'
+import { DEFAULT_MAX_SECTION_BYTES, FileDigest } from './encode.js'
 import { StoreFormatError } from './errors.js'
 import { GraphBuilder } from './graph-builder.js'
 import { identityBytes, readHeader, type StateHeader } from './header.js'
@@ -28,12 +28,19 @@ export interface ReadOptions {
   readonly maxSectionBytes?: number
   /** The largest total of typed array bytes accepted (default 2 GiB). */
   readonly maxDataBytes?: number
+  /**
+   * Buffers the file may refer to instead of carrying them (the `buffers` of the files it was written
+   * against, in order: `BufferChain.buffers`). A reference past them is a StoreFormatError.
+   */
+  readonly base?: readonly ArrayBuffer[]
 }
 
 /** A state read back: its header and the plain-data tree to give to `cache.loadState`. */
 export interface ReadResult<State = unknown> {
   readonly header: StateHeader
   readonly state: State
+  /** The buffers the file carried (not its base buffers), in order: with the base, the next file's base. */
+  readonly buffers: readonly ArrayBuffer[]
 }
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
@@ -76,7 +83,7 @@ async function readSection(
   reader: ChunkReader,
   index: number,
   maxSectionBytes: number,
-): Promise<{ kind: number; name: string; payload: Uint8Array }> {
+): Promise<{ kind: number; name: string; payload: Uint8Array; crc: Uint8Array }> {
   const at = reader.consumed
   const head = await reader.read(FRAME_HEAD_BYTES)
   if (head === null)
@@ -111,7 +118,7 @@ async function readSection(
       { section: name, sectionIndex: index, field: 'crc32' },
       `checksum mismatch (stored ${stored.toString(16)}, computed ${actual.toString(16)}): the section is corrupt`,
     )
-  return { kind, name, payload }
+  return { kind, name, payload, crc: body.subarray(length) }
 }
 
 function checkExpected(header: StateHeader, expect: ExpectedHeader | undefined): void {
@@ -130,9 +137,14 @@ function checkExpected(header: StateHeader, expect: ExpectedHeader | undefined):
     )
 }
 
-async function readStart(reader: ChunkReader, options: ReadOptions): Promise<StateHeader> {
+async function readStart(
+  reader: ChunkReader,
+  options: ReadOptions,
+  digest = new FileDigest(),
+): Promise<StateHeader> {
   await readPreamble(reader)
   const section = await readSection(reader, 0, options.maxSectionBytes ?? DEFAULT_MAX_SECTION_BYTES)
+  digest.add(section.crc)
   const cursor = new ByteCursor(section.payload, section.name, 0)
   if (section.kind !== SECTION.header) cursor.fail('kind', 'the first section must be the header')
   const header = readHeader(cursor)
@@ -173,25 +185,27 @@ export async function readState<State = unknown>(
   const reader = new ChunkReader(source)
   let finished = false
   try {
-    const header = await readStart(reader, options)
-    const graph = new GraphBuilder(options.maxDataBytes ?? 2 ** 31)
+    const digest = new FileDigest()
+    const header = await readStart(reader, options, digest)
+    const graph = new GraphBuilder(options.maxDataBytes ?? 2 ** 31, options.base)
     for (let index = 1; ; index++) {
-      const { kind, name, payload } = await readSection(reader, index, maxSectionBytes)
+      const { kind, name, payload, crc } = await readSection(reader, index, maxSectionBytes)
       const cursor = new ByteCursor(payload, name, index)
       if (graph.pending !== null && kind !== SECTION.data)
         cursor.fail('kind', `buffer ${graph.pending.id} still needs data, got a ${name} section`)
       if (kind === SECTION.graph) graph.readSection(cursor)
       else if (kind === SECTION.data) graph.addData(payload, cursor)
       else if (kind === SECTION.end) {
-        const state = graph.finish(cursor, index) as State
+        const state = graph.finish(cursor, index, digest.value) as State
         if (!(await reader.atEnd()))
           throw new StoreFormatError(
             { section: 'end', sectionIndex: index, field: 'trailing' },
             `bytes after the end section (at byte ${reader.consumed})`,
           )
         finished = true
-        return { header, state }
+        return { header, state, buffers: graph.carried }
       } else cursor.fail('kind', 'a second header section')
+      digest.add(crc)
     }
   } finally {
     if (!finished) await reader.cancel()

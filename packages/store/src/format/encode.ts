@@ -1,3 +1,4 @@
+import type { BufferBase } from './base-buffers.js'
 import { ByteWriter } from './byte-writer.js'
 import { collectState } from './collect.js'
 import {
@@ -23,6 +24,11 @@ export interface EncodeOptions {
   readonly sectionBytes?: number
   /** Buffers up to this many bytes go inline in graph sections, larger ones in data sections (default 64 KiB). */
   readonly inlineBytes?: number
+  /**
+   * Buffers the reader will already hold (its `ReadOptions.base`): typed arrays over them are written as
+   * references, not bytes. A `BufferChain` is told of every buffer this file carries, for the next file.
+   */
+  readonly base?: BufferBase
 }
 
 /** Default section payload: 1 MiB, so a reader never holds more than about that beyond the state itself. */
@@ -119,51 +125,60 @@ export function* encodeState(
   yield start
   const out = new ByteWriter()
   writeHeader(out, header)
-  yield frameSection(SECTION.header, out.take())
-  let sections = 1
 
   const ids = new Map<object, number>()
   const strings = new StringTable()
-  const bufferIds = new Map<ArrayBufferLike, number>()
+  const bufferIds = new Map<ArrayBufferLike, { id: number; origin: number }>()
   let nextId = 0
   let dataBytes = 0
+  const digest = new FileDigest()
+  let sections = 0
+  const section = (kind: number, payload: Uint8Array): Uint8Array => {
+    sections++
+    return digest.add(frameSection(kind, payload))
+  }
+  yield section(SECTION.header, out.take())
   const flush = function* (): Generator<Uint8Array> {
     if (out.length === 0) return
     if (out.length > DEFAULT_MAX_SECTION_BYTES)
       throw new StoreSaveError('state', `a record of ${out.length} bytes is past the 16 MiB section limit`)
-    sections++
-    yield frameSection(SECTION.graph, out.take())
+    yield section(SECTION.graph, out.take())
   }
 
   for (const object of order) {
     if (ArrayBuffer.isView(object)) {
       const array = object as AnyTypedArray
       const range = buffers.get(array.buffer)!
-      let bufferId = bufferIds.get(array.buffer)
-      if (bufferId === undefined) {
-        bufferId = nextId++
-        bufferIds.set(array.buffer, bufferId)
-        const length = range.end - range.start
-        const bytes = new Uint8Array(array.buffer, range.start, length)
-        if (length <= inlineBytes) {
-          out.u8(RECORD.inlineBuffer)
-          out.varint(length)
-          out.raw(bytes)
+      let buffer = bufferIds.get(array.buffer)
+      if (buffer === undefined) {
+        const known = options.base?.find(array.buffer, range.start, range.end)
+        buffer = { id: nextId++, origin: known?.origin ?? range.start }
+        bufferIds.set(array.buffer, buffer)
+        if (known !== undefined) {
+          out.u8(RECORD.baseBuffer)
+          out.varint(known.index)
         } else {
-          out.u8(RECORD.buffer)
-          out.varint(length)
-          yield* flush()
-          for (let at = 0; at < length; at += sectionBytes) {
-            sections++
-            yield frameSection(SECTION.data, bytes.subarray(at, Math.min(length, at + sectionBytes)))
+          const length = range.end - range.start
+          const bytes = new Uint8Array(array.buffer, range.start, length)
+          if (length <= inlineBytes) {
+            out.u8(RECORD.inlineBuffer)
+            out.varint(length)
+            out.raw(bytes)
+          } else {
+            out.u8(RECORD.buffer)
+            out.varint(length)
+            yield* flush()
+            for (let at = 0; at < length; at += sectionBytes)
+              yield section(SECTION.data, bytes.subarray(at, Math.min(length, at + sectionBytes)))
           }
+          options.base?.carried?.(array.buffer, range.start, range.end)
+          dataBytes += length
         }
-        dataBytes += length
       }
       out.u8(RECORD.view)
       out.u8(dtypeCode(array))
-      out.varint(bufferId)
-      out.varint(array.byteOffset - range.start)
+      out.varint(buffer.id)
+      out.varint(array.byteOffset - buffer.origin)
       out.varint(array.length)
     } else if (Array.isArray(object)) {
       out.u8(RECORD.array)
@@ -188,5 +203,21 @@ export function* encodeState(
   out.raw(rootValue)
   out.varint(dataBytes)
   out.varint(sections)
+  out.u32(digest.value)
   yield frameSection(SECTION.end, out.take())
+}
+
+/**
+ * A checksum over the checksums of every section before the end section, stored in the end section: a
+ * file spliced from two writes of one key (a reader streaming an entry while it is replaced) fails it even
+ * where each section's own checksum holds.
+ */
+export class FileDigest {
+  value = 0
+
+  /** Adds a framed section (its last 4 bytes are its CRC); returns the section. */
+  add(frame: Uint8Array): Uint8Array {
+    this.value = crc32Update(this.value, frame.subarray(frame.length - FRAME_CRC_BYTES))
+    return frame
+  }
 }

@@ -15,8 +15,13 @@ export class GraphBuilder {
   /** The buffer whose bytes the next data sections carry. */
   pending: { id: number; length: number; pieces: Uint8Array[]; received: number } | null = null
   dataBytes = 0
+  /** The buffers this file carried itself (not its base buffers), in order: the base of the next file of a chain. */
+  readonly carried: ArrayBuffer[] = []
 
-  constructor(private readonly maxDataBytes: number) {}
+  constructor(
+    private readonly maxDataBytes: number,
+    private readonly base: readonly ArrayBuffer[] = [],
+  ) {}
 
   /** Reads every record of one graph section. */
   readSection(cursor: ByteCursor): void {
@@ -27,6 +32,7 @@ export class GraphBuilder {
       else if (record === RECORD.array) this.readArray(cursor)
       else if (record === RECORD.object) this.readObject(cursor)
       else if (record === RECORD.inlineBuffer) this.readInlineBuffer(cursor)
+      else if (record === RECORD.baseBuffer) this.readBaseBuffer(cursor)
       else cursor.fail('record', `unknown record type ${record} for node ${this.nodes.length}`)
     }
   }
@@ -48,8 +54,23 @@ export class GraphBuilder {
     this.dataBytes += length
     const id = this.nodes.length
     this.define(undefined, KIND_BUFFER)
-    if (length === 0) this.nodes[id] = new ArrayBuffer(0)
+    if (length === 0) this.carry(id, new ArrayBuffer(0))
     else this.pending = { id, length, pieces: [], received: 0 }
+  }
+
+  private carry(id: number, buffer: ArrayBuffer): void {
+    this.nodes[id] = buffer
+    this.carried.push(buffer)
+  }
+
+  private readBaseBuffer(cursor: ByteCursor): void {
+    const index = cursor.varint('base.index')
+    if (index >= this.base.length)
+      cursor.fail(
+        'base.index',
+        `refers to base buffer ${index}, the reader was given ${this.base.length} (ReadOptions.base: the chunks before this one)`,
+      )
+    this.define(this.base[index], KIND_BUFFER)
   }
 
   private readInlineBuffer(cursor: ByteCursor): void {
@@ -60,7 +81,9 @@ export class GraphBuilder {
         `${length} bytes would pass the limit of ${this.maxDataBytes} data bytes (ReadOptions.maxDataBytes)`,
       )
     this.dataBytes += length
-    this.define(cursor.raw(length, 'buffer').slice().buffer, KIND_BUFFER)
+    const id = this.nodes.length
+    this.define(undefined, KIND_BUFFER)
+    this.carry(id, cursor.raw(length, 'buffer').slice().buffer)
   }
 
   /** Adds one data section to the pending buffer; finishes the buffer when its bytes are all there. */
@@ -83,7 +106,7 @@ export class GraphBuilder {
         at += piece.length
       }
     }
-    this.nodes[pending.id] = bytes.buffer
+    this.carry(pending.id, bytes.buffer as ArrayBuffer)
     this.pending = null
   }
 
@@ -169,8 +192,11 @@ export class GraphBuilder {
     this.define(object, KIND_VALUE)
   }
 
-  /** The end section: node count, root value, data bytes and section count must match what was read. */
-  finish(cursor: ByteCursor, sectionsBefore: number): unknown {
+  /**
+   * The end section: node count, root value, data bytes, section count and the digest of the sections'
+   * checksums must match what was read.
+   */
+  finish(cursor: ByteCursor, sectionsBefore: number, digest: number): unknown {
     if (this.pending !== null)
       cursor.fail(
         'data',
@@ -186,6 +212,12 @@ export class GraphBuilder {
     const sections = cursor.varint('sections')
     if (sections !== sectionsBefore)
       cursor.fail('sections', `says ${sections} sections before it, the file had ${sectionsBefore}`)
+    const stored = cursor.u32('digest')
+    if (stored !== digest)
+      cursor.fail(
+        'digest',
+        `the sections' checksums digest to ${digest.toString(16)}, the file says ${stored.toString(16)}: sections of different writes were spliced`,
+      )
     if (cursor.remaining !== 0) cursor.fail('length', `${cursor.remaining} unread byte(s)`)
     return root
   }

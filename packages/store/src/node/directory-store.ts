@@ -7,11 +7,12 @@ import { crc32Update } from '../format/crc32.js'
 import {
   type KVStore,
   type PutOptions,
+  STREAM_CHUNK_BYTES,
   type StoreFault,
   type StoreOptions,
   ttlOf,
 } from '../stores/kv-store.js'
-import { ENTRY_HEAD_BYTES, entryExpiry, entryHead, parseEntry } from './entry-file.js'
+import { ENTRY_HEAD_BYTES, entryExpiry, entryHead, parseEntry, parseEntryHead } from './entry-file.js'
 
 const TEMP_PREFIX = '.tmp-'
 const ENTRY_SUFFIX = '.kve'
@@ -81,6 +82,44 @@ export class DirectoryStore implements KVStore {
     const now = new Date(this.now())
     await utimes(path, now, now).catch(() => undefined)
     return entry.value
+  }
+
+  /**
+   * The entry as 1 MiB chunks read from its file as they are consumed. The file stays open while it is
+   * read, so a concurrent replace (a rename over it) cannot mix two versions; its checksum is checked at
+   * the end, and a mismatch throws (and removes the entry).
+   */
+  async getStream(key: string): Promise<ChunkSource | undefined> {
+    const path = join(this.directory, entryFileName(key))
+    let handle: FileHandle
+    try {
+      handle = await open(path, 'r')
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') this.fault('get', key, error)
+      return undefined
+    }
+    let entry: ReturnType<typeof parseEntryHead>
+    let size: number
+    try {
+      const head = new Uint8Array(ENTRY_HEAD_BYTES)
+      const { bytesRead } = await handle.read(head, 0, ENTRY_HEAD_BYTES, 0)
+      entry = parseEntryHead(head.subarray(0, bytesRead), this.now())
+      size = (await handle.stat()).size
+    } catch (error) {
+      await handle.close().catch(() => undefined)
+      this.fault('get', key, error)
+      return undefined
+    }
+    if (!('crc' in entry)) {
+      await handle.close().catch(() => undefined)
+      if ('corrupt' in entry)
+        this.fault('get', key, new Error(`@kv/store: entry ${path} is corrupt (${entry.corrupt}); removed`))
+      await unlink(path).catch(() => undefined)
+      return undefined
+    }
+    const now = new Date(this.now())
+    await utimes(path, now, now).catch(() => undefined)
+    return streamEntry(handle, path, size, entry.crc)
   }
 
   async put(key: string, value: Uint8Array | ChunkSource, options?: PutOptions): Promise<boolean> {
@@ -212,4 +251,31 @@ export class DirectoryStore implements KVStore {
   }
 
   async close(): Promise<void> {}
+}
+
+/** The value of an open entry file, chunk by chunk, its CRC checked at the end; closes the file. */
+async function* streamEntry(
+  handle: FileHandle,
+  path: string,
+  size: number,
+  expected: number,
+): AsyncGenerator<Uint8Array> {
+  try {
+    let crc = 0
+    for (let at = ENTRY_HEAD_BYTES; at < size; ) {
+      const chunk = new Uint8Array(Math.min(STREAM_CHUNK_BYTES, size - at))
+      const { bytesRead } = await handle.read(chunk, 0, chunk.length, at)
+      if (bytesRead === 0) throw new Error(`@kv/store: entry ${path} ended at byte ${at} of ${size}`)
+      const piece = chunk.subarray(0, bytesRead)
+      crc = crc32Update(crc, piece)
+      at += bytesRead
+      yield piece
+    }
+    if (crc !== expected) {
+      await unlink(path).catch(() => undefined)
+      throw new Error(`@kv/store: entry ${path} is corrupt (value checksum mismatch); removed`)
+    }
+  } finally {
+    await handle.close().catch(() => undefined)
+  }
 }

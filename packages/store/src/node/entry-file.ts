@@ -38,3 +38,14 @@ export function entryExpiry(head: Uint8Array): number {
   const view = new DataView(head.buffer, head.byteOffset, ENTRY_HEAD_BYTES)
   return view.getUint32(0, true) === ENTRY_MAGIC ? view.getFloat64(8, true) : Number.NaN
 }
+
+/** An entry head alone (for streaming reads): the value's CRC-32, 'expired', or a reason it is unreadable. */
+export function parseEntryHead(
+  head: Uint8Array,
+  now: number,
+): { crc: number } | { expired: true } | { corrupt: string } {
+  const expiry = entryExpiry(head)
+  if (Number.isNaN(expiry)) return { corrupt: `no entry head (${head.length} bytes)` }
+  if (expiry !== 0 && expiry <= now) return { expired: true }
+  return { crc: new DataView(head.buffer, head.byteOffset, ENTRY_HEAD_BYTES).getUint32(4, true) }
+}

@@ -1,7 +1,9 @@
+import { BufferChain } from '../format/base-buffers.js'
 import { readState } from '../format/decode.js'
 import { encodeState } from '../format/encode.js'
-import { chunksOfBytes, concatChunks } from '../format/io.js'
+import { concatChunks } from '../format/io.js'
 import type { KVStore, StoreFault } from '../stores/kv-store.js'
+import { entrySource } from '../stores/state-entries.js'
 import { prefixKeys } from './chain.js'
 
 /** A cache whose state can be saved and loaded (`KVCache` of `@kv/cache`). */
@@ -35,17 +37,27 @@ export interface PrefixHit<State> {
   readonly state: State
 }
 
-/** What `prefill` did: tokens restored from the store, tokens run, states stored, the last logits. */
+/** What `prefill` did: tokens restored from the store, tokens run, chunks and bytes stored, the last logits. */
 export interface PrefixPrefill {
   readonly restoredTokens: number
   readonly computedTokens: number
   readonly storedChunks: number
+  /** Bytes written to the store by this call (each chunk holds only what the chunks before it do not). */
+  readonly storedBytes: number
   readonly logits: Float32Array
 }
 
-interface StoredPrefix<State> {
+/** One stored chunk: its own token ids and the cache state after it, written against the chunks before it. */
+interface StoredChunk<State> {
   readonly tokens: Int32Array
   readonly cache: State
+}
+
+/** A chain read back or being written: the buffers of its chunks so far and the last chunk's nonce. */
+interface ChainCursor {
+  readonly buffers: BufferChain
+  chunks: number
+  nonce: string
 }
 
 /**
@@ -53,8 +65,14 @@ interface StoredPrefix<State> {
  * of a prompt is prefilled in one batch, every later token is run into the cache one by one (as the next
  * turn of a conversation), and the cache state is stored at each chunk boundary. A warm run loads the
  * longest stored boundary and continues from there: the same operations on the same state, so the same
- * logits, bit for bit, for every pipeline. A stored state that cannot be read (missing, evicted, corrupt,
- * another model, pipeline or prefix) is skipped: the run prefills what it could not restore.
+ * logits, bit for bit, for every pipeline.
+ *
+ * Chunk `k` is stored as a delta: the encoded blocks that the state after chunk `k − 1` already had are
+ * references into the chunks before it, so a document of `k` chunks stores its blocks once, not `k` times.
+ * A lookup therefore reads the chain from its first chunk; each entry names the one before it (a nonce),
+ * so a chunk rewritten by another worker never splices with a chain it was not written against. A chunk
+ * that cannot be read (missing, evicted, corrupt, another model, pipeline or prefix) ends the chain there:
+ * the run prefills what it could not restore, and stores the chunks again.
  *
  * @example
  * const prefixes = new PrefixCache(store, { identity, pipeline: 'kivi:bits=4', chunkTokens: 256 })
@@ -81,53 +99,72 @@ export class PrefixCache<State = unknown> {
    * token must run to give logits), or undefined.
    */
   async lookup(tokens: ArrayLike<number>, leave = 1): Promise<PrefixHit<State> | undefined> {
-    const keys = prefixKeys(this.options.identity, this.options.pipeline, tokens, this.chunkTokens)
-    for (let k = keys.length - 1; k >= 0; k--) {
-      const count = (k + 1) * this.chunkTokens
-      if (count > tokens.length - leave) continue
+    return (await this.readChain(tokens, leave)).hit
+  }
+
+  /** Reads the chain of `tokens` from its first chunk until a chunk is missing or unusable. */
+  private async readChain(
+    tokens: ArrayLike<number>,
+    leave: number,
+  ): Promise<{ hit: PrefixHit<State> | undefined; chain: ChainCursor }> {
+    const n = this.chunkTokens
+    const keys = prefixKeys(this.options.identity, this.options.pipeline, tokens, n)
+    const chain: ChainCursor = { buffers: new BufferChain(), chunks: 0, nonce: '' }
+    let hit: PrefixHit<State> | undefined
+    for (let k = 0; k < keys.length && (k + 1) * n <= tokens.length - leave; k++) {
       const key = keys[k] as string
       try {
         // A store's get does not throw by contract; a third-party store that does is a miss all the same.
-        const bytes = await this.store.get(key)
-        if (bytes === undefined) continue
-        const { state } = await readState<StoredPrefix<State>>(chunksOfBytes(bytes), {
+        const source = await entrySource(this.store, key)
+        if (source === undefined) break
+        const { header, state, buffers } = await readState<StoredChunk<State>>(source, {
           expect: { identity: this.options.identity, pipeline: this.options.pipeline },
+          base: chain.buffers.buffers as ArrayBuffer[],
         })
-        if (!samePrefix(state.tokens, tokens, count))
-          throw new Error(`@kv/store: ${key} holds another prefix`)
-        return { tokens: count, state: state.cache }
+        checkLink(header.params, k + 1, n, chain)
+        if (!sameTokens(state.tokens, tokens, k * n, n)) throw new Error(`${key} holds another prefix`)
+        chain.buffers.addRead(buffers)
+        chain.chunks = k + 1
+        chain.nonce = header.params.nonce as string
+        hit = { tokens: (k + 1) * n, state: state.cache }
       } catch (error) {
         this.fault('get', key, error)
+        break
       }
     }
-    return undefined
+    return { hit, chain }
   }
 
-  /** Stores the state of a cache that holds exactly `tokens` (a multiple of `chunkTokens`); false if not stored. */
-  async save(tokens: ArrayLike<number>, state: State): Promise<boolean> {
-    if (tokens.length === 0 || tokens.length % this.chunkTokens !== 0)
-      throw new RangeError(
-        `@kv/store: a prefix of ${tokens.length} tokens is not a multiple of ${this.chunkTokens}`,
-      )
-    const keys = prefixKeys(this.options.identity, this.options.pipeline, tokens, this.chunkTokens)
-    const key = keys[keys.length - 1] as string
+  /** Stores chunk `chain.chunks + 1` (the state after `tokens`); the bytes written, or 0 when not stored. */
+  private async saveChunk(tokens: ArrayLike<number>, state: State, chain: ChainCursor): Promise<number> {
+    const n = this.chunkTokens
+    const k = chain.chunks + 1
+    const key = prefixKeys(this.options.identity, this.options.pipeline, tokens, n)[k - 1] as string
     try {
-      const stored: StoredPrefix<State> = { tokens: Int32Array.from(tokens), cache: state }
+      const nonce = randomNonce()
+      const stored: StoredChunk<State> = { tokens: slice(tokens, (k - 1) * n, k * n), cache: state }
+      const params = {
+        chunk: k,
+        chunkTokens: n,
+        baseBuffers: chain.buffers.length,
+        parent: chain.nonce,
+        nonce,
+      }
       const bytes = await concatChunks(
-        encodeState(stored, {
-          identity: this.options.identity,
-          pipeline: this.options.pipeline,
-          params: { tokens: tokens.length, chunkTokens: this.chunkTokens },
-        }),
+        encodeState(
+          stored,
+          { identity: this.options.identity, pipeline: this.options.pipeline, params },
+          { base: chain.buffers },
+        ),
       )
-      return await this.store.put(
-        key,
-        bytes,
-        this.options.ttlMs === undefined ? {} : { ttlMs: this.options.ttlMs },
-      )
+      const ttl = this.options.ttlMs === undefined ? {} : { ttlMs: this.options.ttlMs }
+      if (!(await this.store.put(key, bytes, ttl))) return 0
+      chain.chunks = k
+      chain.nonce = nonce
+      return bytes.length
     } catch (error) {
       this.fault('put', key, error)
-      return false
+      return 0
     }
   }
 
@@ -141,7 +178,7 @@ export class PrefixCache<State = unknown> {
     tokens: ArrayLike<number>,
   ): Promise<PrefixPrefill> {
     if (tokens.length === 0) throw new RangeError('@kv/store: the prompt is empty')
-    const hit = await this.lookup(tokens)
+    const { hit, chain } = await this.readChain(tokens, 1)
     let at = 0
     if (hit !== undefined) {
       cache.loadState(hit.state)
@@ -149,6 +186,8 @@ export class PrefixCache<State = unknown> {
     }
     const restoredTokens = at
     let storedChunks = 0
+    let storedBytes = 0
+    let saving = true
     let logits: Float32Array | undefined
     const n = this.chunkTokens
     while (at < tokens.length) {
@@ -156,16 +195,47 @@ export class PrefixCache<State = unknown> {
       const end = Math.min(tokens.length, (Math.floor(at / n) + 1) * n)
       logits = await runner.prefill(slice(tokens, at, end), cache, { lastOnly: true })
       at = end
-      if (at % n === 0 && at > restoredTokens)
-        if (await this.save(slice(tokens, 0, at), cache.saveState())) storedChunks++
+      if (saving && at % n === 0) {
+        const bytes = await this.saveChunk(slice(tokens, 0, at), cache.saveState(), chain)
+        // A chunk not stored ends the chain: later chunks would refer to buffers no reader can get.
+        saving = bytes > 0
+        storedBytes += bytes
+        if (saving) storedChunks++
+      }
     }
     return {
       restoredTokens,
       computedTokens: tokens.length - restoredTokens,
       storedChunks,
+      storedBytes,
       logits: logits as Float32Array,
     }
   }
+}
+
+/** Checks that a chunk read is chunk `k` of the chain read so far, written against exactly its buffers. */
+function checkLink(
+  params: Readonly<Record<string, unknown>>,
+  k: number,
+  n: number,
+  chain: ChainCursor,
+): void {
+  if (params.chunk !== k || params.chunkTokens !== n)
+    throw new Error(
+      `holds chunk ${String(params.chunk)} of ${String(params.chunkTokens)} tokens, expected chunk ${k} of ${n}`,
+    )
+  if (params.parent !== chain.nonce || params.baseBuffers !== chain.buffers.length)
+    throw new Error(
+      `chunk ${k} was written after another chunk ${k - 1} (rewritten since): the chain ends here`,
+    )
+  if (typeof params.nonce !== 'string' || params.nonce.length === 0)
+    throw new Error(`chunk ${k} has no nonce`)
+}
+
+function randomNonce(): string {
+  const bytes = new Uint8Array(8)
+  globalThis.crypto.getRandomValues(bytes)
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('')
 }
 
 function slice(tokens: ArrayLike<number>, from: number, to: number): Int32Array {
@@ -174,8 +244,8 @@ function slice(tokens: ArrayLike<number>, from: number, to: number): Int32Array 
   return out
 }
 
-function samePrefix(stored: unknown, tokens: ArrayLike<number>, count: number): boolean {
+function sameTokens(stored: unknown, tokens: ArrayLike<number>, from: number, count: number): boolean {
   if (!(stored instanceof Int32Array) || stored.length !== count) return false
-  for (let i = 0; i < count; i++) if (stored[i] !== tokens[i]) return false
+  for (let i = 0; i < count; i++) if (stored[i] !== tokens[from + i]) return false
   return true
 }

@@ -3,6 +3,7 @@ import type { ChunkSource } from '../format/chunk-reader.js'
 import {
   type KVStore,
   type PutOptions,
+  STREAM_CHUNK_BYTES,
   type StoreFault,
   type StoreOptions,
   ttlOf,
@@ -147,6 +148,45 @@ export class RedisStore implements KVStore {
     } catch (error) {
       this.fault('get', key, error)
       return undefined
+    }
+  }
+
+  /**
+   * The entry as 1 MiB ranges (`GETRANGE`) fetched as they are consumed, so neither Redis's reply nor this
+   * process ever holds a large state whole. An entry replaced or removed part-way gives bytes of two
+   * writes or a short read: the format's end-section digest and lengths refuse both.
+   */
+  async getStream(key: string): Promise<ChunkSource | undefined> {
+    await this.firstConnection
+    const entry = this.entryKey(key)
+    try {
+      const [length, first] = await Promise.all([
+        this.client.strlen(entry),
+        this.client.getrangeBuffer(entry, 0, STREAM_CHUNK_BYTES - 1),
+      ])
+      if (length === 0) return undefined
+      if (this.options.maxBytes !== undefined)
+        this.client
+          .zadd(`${this.prefix}lru`, 'XX', this.now(), key)
+          .catch((error) => this.fault('get', key, error))
+      return this.ranges(entry, length, first)
+    } catch (error) {
+      this.fault('get', key, error)
+      return undefined
+    }
+  }
+
+  private async *ranges(entry: string, length: number, first: Buffer): AsyncGenerator<Uint8Array> {
+    let piece = first
+    for (let at = 0; at < length; ) {
+      if (at > 0)
+        piece = await this.client.getrangeBuffer(entry, at, Math.min(length, at + STREAM_CHUNK_BYTES) - 1)
+      const want = Math.min(STREAM_CHUNK_BYTES, length - at)
+      if (piece.length === 0)
+        throw new Error(`@kv/store: ${entry} was removed while it was read (at byte ${at} of ${length})`)
+      const bytes = new Uint8Array(piece.buffer, piece.byteOffset, Math.min(piece.length, want))
+      at += bytes.length
+      yield bytes
     }
   }
 

@@ -29,6 +29,13 @@ export interface KVStore {
   /** The bytes under `key`, or undefined: absent, expired, evicted, corrupt or the backend failed. */
   get(key: string): Promise<Uint8Array | undefined>
   /**
+   * The entry under `key` as chunks read as they are consumed, so a large state is never whole in memory,
+   * or undefined on a miss. The chunks are one version of the entry, or the format's checksums fail: a
+   * failure part-way (the backend lost, the entry replaced or found corrupt) throws from the iteration,
+   * which readers treat as an unusable entry. Optional: without it, readers use `get`.
+   */
+  getStream?(key: string): Promise<ChunkSource | undefined>
+  /**
    * Stores `value` (bytes, or chunks written as they come) under `key`, replacing any entry atomically:
    * a reader sees the old entry or the new one, never a mix. False when it was not stored (bigger than
    * the budget, or the backend failed).
@@ -41,6 +48,9 @@ export interface KVStore {
   /** Releases connections and handles. */
   close(): Promise<void>
 }
+
+/** The size of the chunks `getStream` gives (1 MiB: one section of the format). */
+export const STREAM_CHUNK_BYTES = 1 << 20
 
 /** Options every store takes. */
 export interface StoreOptions {

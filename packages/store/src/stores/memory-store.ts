@@ -1,5 +1,13 @@
 import type { ChunkSource } from '../format/chunk-reader.js'
-import { type KVStore, type PutOptions, type StoreOptions, ttlOf, valueBytes } from './kv-store.js'
+import { chunksOfBytes } from '../format/io.js'
+import {
+  type KVStore,
+  type PutOptions,
+  STREAM_CHUNK_BYTES,
+  type StoreOptions,
+  ttlOf,
+  valueBytes,
+} from './kv-store.js'
 
 interface Entry {
   readonly bytes: Uint8Array
@@ -55,6 +63,11 @@ export class MemoryStore implements KVStore {
     this.entries.delete(key) // re-insert: Map order is the LRU order
     this.entries.set(key, entry)
     return entry.bytes
+  }
+
+  async getStream(key: string): Promise<ChunkSource | undefined> {
+    const bytes = await this.get(key)
+    return bytes === undefined ? undefined : chunksOfBytes(bytes, STREAM_CHUNK_BYTES)
   }
 
   async put(key: string, value: Uint8Array | ChunkSource, options?: PutOptions): Promise<boolean> {

@@ -1,3 +1,4 @@
+import type { ChunkSource } from '../format/chunk-reader.js'
 import { type ExpectedHeader, readState } from '../format/decode.js'
 import { type EncodeOptions, encodeState } from '../format/encode.js'
 import type { StateHeaderInput } from '../format/header.js'
@@ -37,11 +38,18 @@ export async function getState<State = unknown>(
   onFault?: (fault: StoreFault) => void,
 ): Promise<State | undefined> {
   try {
-    const bytes = await store.get(key)
-    if (bytes === undefined) return undefined
-    return (await readState<State>(chunksOfBytes(bytes), { expect })).state
+    const source = await entrySource(store, key)
+    if (source === undefined) return undefined
+    return (await readState<State>(source, { expect })).state
   } catch (error) {
     onFault?.({ operation: 'get', key, error })
     return undefined
   }
+}
+
+/** A store entry as chunks: streamed where the store can (`getStream`), else its whole value. */
+export async function entrySource(store: KVStore, key: string): Promise<ChunkSource | undefined> {
+  if (store.getStream !== undefined) return store.getStream(key)
+  const bytes = await store.get(key)
+  return bytes === undefined ? undefined : chunksOfBytes(bytes)
 }

@@ -1,5 +1,5 @@
 import { expect, it } from 'vitest'
-import type { KVStore } from '../../src/index.js'
+import { concatChunks, type KVStore } from '../../src/index.js'
 
 /** What every KVStore must do, run against a fresh store from `open` (with a 1,000-byte budget). */
 export function storeContract(
@@ -19,6 +19,17 @@ export function storeContract(
     expect(await store.get('a')).toBeUndefined()
     expect(await store.put('empty', new Uint8Array(0))).toBe(true)
     expect((await store.get('empty'))?.length).toBe(0)
+    await store.close()
+  })
+
+  it('getStream gives the bytes of get as chunks; a miss is undefined', async () => {
+    const { store } = await open()
+    expect(await store.getStream?.('absent')).toBeUndefined()
+    const value = Uint8Array.from({ length: 777 }, (_, i) => (i * 13) & 0xff)
+    await store.put('s', value)
+    const source = await store.getStream?.('s')
+    if (store.getStream !== undefined) expect(source).toBeDefined()
+    if (source !== undefined) expect(Array.from(await concatChunks(source))).toEqual(Array.from(value))
     await store.close()
   })
 
