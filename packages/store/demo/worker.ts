@@ -1,50 +1,72 @@
-// One worker of the sharing demo: loads the model once, then answers its requests (document d, question q)
-// through a PrefixCache on Redis, printing one JSON line per request: time to first token, tokens restored.
+// One worker process (see fleet.ts): loads the model once, then answers its requests, printing one JSON
+// line per request: time to first token, tokens restored and stored. A request that fails is reported
+// with its error, never dropped.
 import { buildPipeline } from '@kv/eval'
 import { loadModel } from '@kv/runtime/node'
 import { PrefixCache, type StoreFault } from '../src/index.js'
 import { RedisStore } from '../src/redis/index.js'
+import type { Served, WorkerJob } from './fleet.js'
 import { identityOf, prompt } from './workload.js'
 
-const [url, pipeline, documentTokens, chunkTokens, requests] = process.argv.slice(2) as [
-  string,
-  string,
-  string,
-  string,
-  string,
-]
+const job = JSON.parse(process.argv[2] as string) as WorkerJob
 const onFault = (fault: StoreFault) =>
-  console.error(`worker: store ${fault.operation} ${fault.key} failed: ${String(fault.error)}`)
-const store = RedisStore.connect(url, { maxBytes: 1 << 30, onFault })
+  console.error(`worker ${job.worker}: store ${fault.operation} ${fault.key} failed: ${String(fault.error)}`)
+const store = job.mode === 'shared' ? RedisStore.connect(job.url, { maxBytes: 1 << 30, onFault }) : undefined
 // Connect before the model loads: a handshake cannot run while the event loop is busy.
-if (!(await store.ready())) console.error('worker: Redis is not reachable; every request will prefill')
+if (store !== undefined && !(await store.ready()))
+  console.error(`worker ${job.worker}: Redis is not reachable; every request will prefill`)
 const model = await loadModel()
-const prefixes = new PrefixCache(store, {
-  identity: identityOf(model),
-  pipeline,
-  chunkTokens: Number(chunkTokens),
-})
-for (const request of requests.split(',')) {
-  const [document, question] = request.split(':').map(Number) as [number, number]
-  const tokens = await prompt(model, Number(documentTokens), document, question)
-  const cache = model.createCache(buildPipeline(model, pipeline))
+const prefixes =
+  store === undefined
+    ? undefined
+    : new PrefixCache(store, {
+        identity: identityOf(model),
+        pipeline: job.pipeline,
+        chunkTokens: job.chunkTokens,
+      })
+
+for (const [document, question] of job.requests) {
+  const tokens = await prompt(model, job.documentTokens, document, question)
+  const cache = model.createCache(buildPipeline(model, job.pipeline))
   const started = performance.now()
-  const result = await prefixes.prefill(model, cache, tokens)
-  let first = 0
-  for (let i = 1; i < result.logits.length; i++)
-    if ((result.logits[i] as number) > (result.logits[first] as number)) first = i
-  const ttftMs = performance.now() - started
-  console.log(
-    JSON.stringify({
-      document,
-      question,
-      ttftMs,
-      firstToken: first,
-      restoredTokens: result.restoredTokens,
-      computedTokens: result.computedTokens,
-      storedChunks: result.storedChunks,
-      float16BytesPerToken: cache.stats().float16Bytes / tokens.length,
-    }),
-  )
+  const base = { worker: job.worker, document, question }
+  let served: Served
+  try {
+    if (prefixes === undefined) {
+      await model.prefill(tokens, cache, { lastOnly: true })
+      served = {
+        ...base,
+        ttftMs: performance.now() - started,
+        restoredTokens: 0,
+        computedTokens: tokens.length,
+        storedChunks: 0,
+        storedBytes: 0,
+        float16BytesPerToken: cache.stats().float16Bytes / tokens.length,
+      }
+    } else {
+      const result = await prefixes.prefill(model, cache, tokens)
+      served = {
+        ...base,
+        ttftMs: performance.now() - started,
+        restoredTokens: result.restoredTokens,
+        computedTokens: result.computedTokens,
+        storedChunks: result.storedChunks,
+        storedBytes: result.storedBytes,
+        float16BytesPerToken: cache.stats().float16Bytes / tokens.length,
+      }
+    }
+  } catch (error) {
+    served = {
+      ...base,
+      ttftMs: performance.now() - started,
+      restoredTokens: 0,
+      computedTokens: 0,
+      storedChunks: 0,
+      storedBytes: 0,
+      float16BytesPerToken: 0,
+      error: String(error),
+    }
+  }
+  console.log(JSON.stringify(served))
 }
-await store.close()
+await store?.close()

@@ -4,14 +4,24 @@
  * shares with a shorter one are stored once (codecs never change a block in place).
  */
 export interface BufferBase {
+  /** How many buffers the reader holds: only those (indices below it) may be referred to. */
+  readonly length: number
   /**
    * The index of a base buffer that holds bytes `[start, end)` of `buffer`, unchanged since it was stored,
    * and the offset in `buffer` where that base buffer begins; undefined when there is none.
    */
   find(buffer: ArrayBufferLike, start: number, end: number): { index: number; origin: number } | undefined
+  /**
+   * A base buffer whose bytes, as stored, are a prefix of `bytes` (the longest one), and its length: the
+   * file then carries only the rest (rows appended to a full-precision cache since the last chunk).
+   */
+  findPrefix?(bytes: Uint8Array): { index: number; length: number } | undefined
   /** Told of every buffer the file carries itself, in the order the reader numbers them. */
   carried?(buffer: ArrayBufferLike, start: number, end: number): void
 }
+
+/** Buffers shorter than this are never matched as prefixes (the lookup key is a digest of these bytes). */
+export const PREFIX_HEAD_BYTES = 64
 
 interface BaseEntry {
   readonly index: number
@@ -35,6 +45,8 @@ export class BufferChain implements BufferBase {
   /** Every buffer of the chain, by index: what a reader passes as `ReadOptions.base` for the next file. */
   readonly buffers: ArrayBufferLike[] = []
   private readonly entries = new Map<ArrayBufferLike, BaseEntry>()
+  /** Entries by the digest of their first PREFIX_HEAD_BYTES bytes, for `findPrefix`. */
+  private readonly byHead = new Map<number, BaseEntry[]>()
 
   get length(): number {
     return this.buffers.length
@@ -46,6 +58,17 @@ export class BufferChain implements BufferBase {
     if (digestBytes(new Uint8Array(buffer, entry.start, entry.end - entry.start)) !== entry.digest)
       return undefined
     return { index: entry.index, origin: entry.start }
+  }
+
+  findPrefix(bytes: Uint8Array): { index: number; length: number } | undefined {
+    if (bytes.length < PREFIX_HEAD_BYTES) return undefined
+    let best: BaseEntry | undefined
+    for (const entry of this.byHead.get(digestBytes(bytes.subarray(0, PREFIX_HEAD_BYTES))) ?? []) {
+      const length = entry.end - entry.start
+      if (length > bytes.length || (best !== undefined && length <= best.end - best.start)) continue
+      if (digestBytes(bytes.subarray(0, length)) === entry.digest) best = entry
+    }
+    return best === undefined ? undefined : { index: best.index, length: best.end - best.start }
   }
 
   carried(buffer: ArrayBufferLike, start: number, end: number): void {
@@ -60,11 +83,17 @@ export class BufferChain implements BufferBase {
   private add(buffer: ArrayBufferLike, start: number, end: number): void {
     const index = this.buffers.length
     this.buffers.push(buffer)
-    const digest = digestBytes(new Uint8Array(buffer, start, end - start))
+    const bytes = new Uint8Array(buffer, start, end - start)
+    const entry = { index, start, end, digest: digestBytes(bytes) }
     const known = this.entries.get(buffer)
     // A buffer met again with a wider range is referred to through its widest entry.
-    if (known === undefined || end - start >= known.end - known.start)
-      this.entries.set(buffer, { index, start, end, digest })
+    if (known === undefined || end - start >= known.end - known.start) this.entries.set(buffer, entry)
+    if (bytes.length >= PREFIX_HEAD_BYTES) {
+      const head = digestBytes(bytes.subarray(0, PREFIX_HEAD_BYTES))
+      const list = this.byHead.get(head)
+      if (list === undefined) this.byHead.set(head, [entry])
+      else list.push(entry)
+    }
   }
 }
 

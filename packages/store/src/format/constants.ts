@@ -36,6 +36,11 @@ export const RECORD = {
    * of the chunks before it instead of storing them again.
    */
   baseBuffer: 6,
+  /**
+   * A buffer that starts with the bytes of a base buffer (by index) and goes on with the bytes of the data
+   * sections that follow (its tail length): rows appended since the chunk before.
+   */
+  extendedBuffer: 7,
 } as const
 
 /** Buffers up to this many bytes are written inline in graph sections. */

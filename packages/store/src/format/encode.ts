@@ -118,6 +118,10 @@ export function* encodeState(
     throw new RangeError(`@kv/store: sectionBytes ${sectionBytes} must be an integer in [64, 16 MiB]`)
   const inlineBytes = Math.min(options.inlineBytes ?? INLINE_BUFFER_BYTES, sectionBytes)
   const { order, buffers } = collectState(state)
+  // The reader holds the base as it is now; buffers this file adds to a chain are for the files after it.
+  const baseLength = options.base?.length ?? 0
+  const inBase = <T extends { index: number }>(found: T | undefined) =>
+    found !== undefined && found.index < baseLength ? found : undefined
 
   const start = new Uint8Array(MAGIC.length + 4)
   start.set(MAGIC)
@@ -151,7 +155,7 @@ export function* encodeState(
       const range = buffers.get(array.buffer)!
       let buffer = bufferIds.get(array.buffer)
       if (buffer === undefined) {
-        const known = options.base?.find(array.buffer, range.start, range.end)
+        const known = inBase(options.base?.find(array.buffer, range.start, range.end))
         buffer = { id: nextId++, origin: known?.origin ?? range.start }
         bufferIds.set(array.buffer, buffer)
         if (known !== undefined) {
@@ -160,19 +164,34 @@ export function* encodeState(
         } else {
           const length = range.end - range.start
           const bytes = new Uint8Array(array.buffer, range.start, length)
-          if (length <= inlineBytes) {
-            out.u8(RECORD.inlineBuffer)
-            out.varint(length)
-            out.raw(bytes)
+          const prefix = inBase(options.base?.findPrefix?.(bytes))
+          if (prefix !== undefined && prefix.length === length) {
+            // The same bytes as a base buffer (a copy of it): refer to it.
+            out.u8(RECORD.baseBuffer)
+            out.varint(prefix.index)
           } else {
-            out.u8(RECORD.buffer)
-            out.varint(length)
-            yield* flush()
-            for (let at = 0; at < length; at += sectionBytes)
-              yield section(SECTION.data, bytes.subarray(at, Math.min(length, at + sectionBytes)))
+            // A new buffer: inline, in data sections, or as a base buffer's bytes and a tail.
+            const from = prefix?.length ?? 0
+            if (prefix !== undefined) {
+              out.u8(RECORD.extendedBuffer)
+              out.varint(prefix.index)
+              out.varint(length - from)
+            } else if (length <= inlineBytes) {
+              out.u8(RECORD.inlineBuffer)
+              out.varint(length)
+              out.raw(bytes)
+            } else {
+              out.u8(RECORD.buffer)
+              out.varint(length)
+            }
+            if (prefix !== undefined || length > inlineBytes) {
+              yield* flush()
+              for (let at = from; at < length; at += sectionBytes)
+                yield section(SECTION.data, bytes.subarray(at, Math.min(length, at + sectionBytes)))
+            }
+            options.base?.carried?.(array.buffer, range.start, range.end)
+            dataBytes += length - from
           }
-          options.base?.carried?.(array.buffer, range.start, range.end)
-          dataBytes += length
         }
       }
       out.u8(RECORD.view)

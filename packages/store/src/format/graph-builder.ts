@@ -13,7 +13,14 @@ export class GraphBuilder {
   private readonly strings: string[] = []
   private readonly kinds: number[] = []
   /** The buffer whose bytes the next data sections carry. */
-  pending: { id: number; length: number; pieces: Uint8Array[]; received: number } | null = null
+  pending: {
+    id: number
+    length: number
+    pieces: Uint8Array[]
+    received: number
+    /** The base buffer whose bytes come before the data sections' (an extended buffer). */
+    head?: ArrayBuffer
+  } | null = null
   dataBytes = 0
   /** The buffers this file carried itself (not its base buffers), in order: the base of the next file of a chain. */
   readonly carried: ArrayBuffer[] = []
@@ -33,6 +40,7 @@ export class GraphBuilder {
       else if (record === RECORD.object) this.readObject(cursor)
       else if (record === RECORD.inlineBuffer) this.readInlineBuffer(cursor)
       else if (record === RECORD.baseBuffer) this.readBaseBuffer(cursor)
+      else if (record === RECORD.extendedBuffer) this.readExtendedBuffer(cursor)
       else cursor.fail('record', `unknown record type ${record} for node ${this.nodes.length}`)
     }
   }
@@ -63,14 +71,36 @@ export class GraphBuilder {
     this.carried.push(buffer)
   }
 
-  private readBaseBuffer(cursor: ByteCursor): void {
+  private baseBuffer(cursor: ByteCursor): ArrayBuffer {
     const index = cursor.varint('base.index')
     if (index >= this.base.length)
       cursor.fail(
         'base.index',
         `refers to base buffer ${index}, the reader was given ${this.base.length} (ReadOptions.base: the chunks before this one)`,
       )
-    this.define(this.base[index], KIND_BUFFER)
+    return this.base[index] as ArrayBuffer
+  }
+
+  private readBaseBuffer(cursor: ByteCursor): void {
+    this.define(this.baseBuffer(cursor), KIND_BUFFER)
+  }
+
+  /** A base buffer's bytes, then a tail from the data sections that follow (allocated when they are all there). */
+  private readExtendedBuffer(cursor: ByteCursor): void {
+    const head = this.baseBuffer(cursor)
+    const length = cursor.varint('buffer.length')
+    if (length > this.maxDataBytes - this.dataBytes || head.byteLength + length > this.maxDataBytes)
+      cursor.fail(
+        'buffer.length',
+        `${head.byteLength} + ${length} bytes would pass the limit of ${this.maxDataBytes} data bytes (ReadOptions.maxDataBytes)`,
+      )
+    if (cursor.remaining !== 0)
+      cursor.fail('buffer', 'an extended buffer record must end its section (its data sections follow)')
+    this.dataBytes += length
+    const id = this.nodes.length
+    this.define(undefined, KIND_BUFFER)
+    this.pending = { id, length, pieces: [], received: 0, head }
+    if (length === 0) this.complete()
   }
 
   private readInlineBuffer(cursor: ByteCursor): void {
@@ -94,13 +124,21 @@ export class GraphBuilder {
       cursor.fail('length', `${payload.length} bytes overrun buffer ${pending.id} (${pending.length} bytes)`)
     pending.pieces.push(payload.slice())
     pending.received += payload.length
-    if (pending.received < pending.length) return
-    const only = pending.pieces.length === 1 ? (pending.pieces[0] as Uint8Array) : null
+    if (pending.received === pending.length) this.complete()
+  }
+
+  /** The pending buffer's bytes are all there: one buffer of the head (if any) and the pieces. */
+  private complete(): void {
+    const pending = this.pending as NonNullable<GraphBuilder['pending']>
+    const only =
+      pending.pieces.length === 1 && pending.head === undefined ? (pending.pieces[0] as Uint8Array) : null
     let bytes: Uint8Array
     if (only !== null) bytes = only
     else {
-      bytes = new Uint8Array(pending.length)
-      let at = 0
+      const head = pending.head === undefined ? new Uint8Array(0) : new Uint8Array(pending.head)
+      bytes = new Uint8Array(head.length + pending.length)
+      bytes.set(head)
+      let at = head.length
       for (const piece of pending.pieces) {
         bytes.set(piece, at)
         at += piece.length
