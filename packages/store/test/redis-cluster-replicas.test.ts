@@ -1,9 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { chunksOfBytes } from '../src/index.js'
+import { chunksOfBytes, getState, putState } from '../src/index.js'
 import { RedisStore } from '../src/redis/index.js'
 import { emptyTally, isValueOf, readLoop, valueFor, writeLoop } from './support/cluster-traffic.js'
 import { type ClusterNode, LocalRedisCluster } from './support/redis-cluster.js'
 import { hasRedisServer } from './support/redis-server.js'
+import { expectSameState } from './support/same-state.js'
+import { awkwardState } from './support/states.js'
 
 // CI installs redis-server (.ci/run); KV_REQUIRE_REDIS=1 (set there) makes its absence a failure.
 const available = hasRedisServer()
@@ -45,6 +47,11 @@ describe.skipIf(!available)('RedisStore on a Redis Cluster of 3 masters with a r
     const slots = await cluster.slotsOf(keys.map((key) => entryKey('s:', key)))
     const owners = await Promise.all(slots.map(async (slot) => (await cluster.masterOf(slot)).id))
     expect(new Set(owners).size).toBe(3)
+    const header = { identity: 'm', pipeline: 'kivi:bits=4' }
+    for (const chat of ['chat-1', 'chat-2', 'chat-3'])
+      expect(await putState(store, chat, awkwardState(), header, { ttlMs: 60_000 })).toBe(true)
+    for (const chat of ['chat-1', 'chat-2', 'chat-3'])
+      expectSameState(await getState(store, chat, header), awkwardState())
     await store.close()
   })
 
