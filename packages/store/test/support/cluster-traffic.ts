@@ -1,6 +1,13 @@
 import type { KVStore } from '../../src/index.js'
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+/**
+ * Key names for a test to pick from by slot: an entry's slot is its key's (the key is the entry's hash
+ * tag), so `cluster.slotsOf(CANDIDATE_KEYS)` says where each would land. This spelling puts four or more
+ * of them in some slots (CRC16 spreads `doc-${i}` too evenly for that).
+ */
+export const CANDIDATE_KEYS = Array.from({ length: 12_000 }, (_, i) => `chunk ${i} of doc`)
 const LENGTHS = [0, 1, 3, 7, 17, 33, 65, 1_000, 4_097, 65_537]
 
 function hashOf(key: string): number {

@@ -2,24 +2,14 @@ import { execFile } from 'node:child_process'
 import { promisify } from 'node:util'
 import { Cluster, Redis } from 'ioredis'
 import { FAIL_FAST_CLIENT } from '../../src/redis/index.js'
+import { type ClusterNode, parseClusterNodes, serves } from './cluster-nodes.js'
 import { RedisServer } from './redis-server.js'
 
 const execFileAsync = promisify(execFile)
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 const SLOTS = 16_384
 
-/** One line of `CLUSTER NODES`, as a node of the cluster sees it. */
-export interface ClusterNode {
-  readonly id: string
-  readonly port: number
-  readonly master: boolean
-  /** The master's id, for a replica. */
-  readonly masterId: string | undefined
-  /** Flagged `fail` or `fail?` (unreachable) by the node that answered. */
-  readonly failing: boolean
-  /** Slot ranges it serves, inclusive (`[first, last]`), as a master. */
-  readonly slots: readonly (readonly [number, number])[]
-}
+export type { ClusterNode } from './cluster-nodes.js'
 
 /** Options of `LocalRedisCluster.start`. */
 export interface LocalClusterOptions {
@@ -27,31 +17,6 @@ export interface LocalClusterOptions {
   readonly replicasPerMaster?: number
   /** `cluster-node-timeout`: how long a node is unreachable before it is failed over (default 15 s). */
   readonly nodeTimeoutMs?: number
-}
-
-function parseClusterNodes(text: string): ClusterNode[] {
-  return text
-    .trim()
-    .split('\n')
-    .map((line) => {
-      const [id = '', address = '', flags = '', master = '-', , , , , ...slotFields] = line.split(' ')
-      const port = Number(address.split('@')[0]?.split(':')[1])
-      const flagList = flags.split(',')
-      const slots = slotFields
-        .filter((field) => !field.startsWith('['))
-        .map((field) => {
-          const [first, last = first] = field.split('-').map(Number)
-          return [first ?? 0, last ?? 0] as const
-        })
-      return {
-        id,
-        port,
-        master: flagList.includes('master'),
-        masterId: master === '-' ? undefined : master,
-        failing: flagList.includes('fail') || flagList.includes('fail?'),
-        slots,
-      }
-    })
 }
 
 /**
@@ -159,9 +124,7 @@ export class LocalRedisCluster {
 
   /** The master serving `slot`, as the first running node sees it. */
   async masterOf(slot: number): Promise<ClusterNode> {
-    const owner = (await this.topology()).find(
-      (node) => node.master && node.slots.some(([first, last]) => first <= slot && slot <= last),
-    )
+    const owner = (await this.topology()).find((node) => node.master && serves(node, slot))
     if (owner === undefined) throw new Error(`no master serves slot ${slot}`)
     return owner
   }
@@ -239,6 +202,45 @@ export class LocalRedisCluster {
         timeoutMs,
       )
     }
+  }
+
+  /** `redis-cli --cluster reshard`: moves `slots` slots from one master to another (MIGRATE, key by key). */
+  async reshard(from: ClusterNode, to: ClusterNode, slots: number): Promise<void> {
+    await this.cli(
+      '--cluster',
+      'reshard',
+      `127.0.0.1:${from.port}`,
+      '--cluster-from',
+      from.id,
+      '--cluster-to',
+      to.id,
+      '--cluster-slots',
+      String(slots),
+      '--cluster-yes',
+    )
+  }
+
+  /**
+   * Starts moving `slot` from `source` to `target` by hand and stops halfway: the slot is MIGRATING on the
+   * source and IMPORTING on the target, and only `keys` have moved (a key not on the source is then ASKed for
+   * on the target).
+   */
+  async migrateHalfway(slot: number, source: ClusterNode, target: ClusterNode, keys: readonly string[]) {
+    await this.command(target.port, 'CLUSTER', 'SETSLOT', slot, 'IMPORTING', source.id)
+    await this.command(source.port, 'CLUSTER', 'SETSLOT', slot, 'MIGRATING', target.id)
+    await this.command(source.port, 'MIGRATE', '127.0.0.1', target.port, '', 0, 5_000, 'KEYS', ...keys)
+  }
+
+  /** Ends what `migrateHalfway` started: the rest of the slot's keys move, every master learns the new owner. */
+  async finishMigration(slot: number, source: ClusterNode, target: ClusterNode): Promise<void> {
+    const left = (await this.command(source.port, 'CLUSTER', 'GETKEYSINSLOT', slot, 1_000)) as string[]
+    if (left.length > 0)
+      await this.command(source.port, 'MIGRATE', '127.0.0.1', target.port, '', 0, 5_000, 'KEYS', ...left)
+    const others = (await this.topology()).filter(
+      (node) => node.master && node.id !== source.id && node.id !== target.id && this.isRunning(node.port),
+    )
+    for (const node of [target, source, ...others])
+      await this.command(node.port, 'CLUSTER', 'SETSLOT', slot, 'NODE', target.id)
   }
 
   private isRunning(port: number): boolean {
