@@ -1,68 +1,74 @@
-import { execFileSync } from 'node:child_process'
-import { Cluster, Redis } from 'ioredis'
+import { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { FAIL_FAST_CLIENT, RedisStore } from '../src/redis/index.js'
-import { hasRedisServer, RedisServer } from './support/redis-server.js'
+import { chunksOfBytes, getState, putState } from '../src/index.js'
+import { RedisStore } from '../src/redis/index.js'
+import { isValueOf, valueFor } from './support/cluster-traffic.js'
+import { LocalRedisCluster } from './support/redis-cluster.js'
+import { hasRedisServer } from './support/redis-server.js'
+import { expectSameState } from './support/same-state.js'
+import { awkwardState } from './support/states.js'
 
+// CI installs redis-server (.ci/run); KV_REQUIRE_REDIS=1 (set there) makes its absence a failure.
 const available = hasRedisServer()
 if (!available && process.env.KV_REQUIRE_REDIS === '1') throw new Error('redis-server is not installed')
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
-const CLUSTER_ARGS = [
-  '--cluster-enabled',
-  'yes',
-  '--cluster-config-file',
-  'nodes.conf',
-  '--cluster-require-full-coverage',
-  'no',
-]
-
-let nodes: RedisServer[] = []
+let cluster: LocalRedisCluster
 beforeAll(async () => {
-  if (!available) return
-  nodes = await Promise.all([0, 1, 2].map(() => RedisServer.start(CLUSTER_ARGS)))
-  const addresses = nodes.map((node) => `127.0.0.1:${node.port}`)
-  try {
-    execFileSync(
-      'redis-cli',
-      ['--cluster', 'create', ...addresses, '--cluster-replicas', '0', '--cluster-yes'],
-      {
-        encoding: 'utf8',
-      },
-    )
-  } catch (error) {
-    throw new Error(`redis-cli --cluster create failed: ${(error as { stdout?: string }).stdout}`)
-  }
-  for (let i = 0; i < 100; i++) {
-    const info = execFileSync('redis-cli', ['-p', String(nodes[0]?.port), 'cluster', 'info'], {
-      encoding: 'utf8',
-    })
-    if (info.includes('cluster_state:ok')) return
-    await sleep(100)
-  }
-  throw new Error('the local Redis Cluster did not come up')
+  if (available) cluster = await LocalRedisCluster.start({ masters: 3 })
 }, 30_000)
 afterAll(async () => {
-  await Promise.all(nodes.map((node) => node.dispose()))
+  await cluster?.dispose()
 })
 
 describe.skipIf(!available)('RedisStore on a local Redis Cluster (3 masters)', () => {
-  it('entries spread over the nodes; a dead node is a miss for its keys and nothing else', async () => {
-    const cluster = new Cluster(
-      nodes.map((node) => ({ host: '127.0.0.1', port: node.port })),
-      {
-        enableOfflineQueue: false,
-        redisOptions: { ...FAIL_FAST_CLIENT, commandTimeout: 300, connectTimeout: 300 },
-        clusterRetryStrategy: () => 100,
-      },
+  it('streamed puts commit on the entry’s own slot, so chunked values and putState spread over the masters', async () => {
+    const store = new RedisStore(cluster.client(), { prefix: 's:' })
+    const keys = Array.from({ length: 24 }, (_, i) => `streamed-${i}`)
+    for (const [i, key] of keys.entries()) {
+      const value = valueFor(key)
+      const chunks = chunksOfBytes(value, Math.max(1, Math.ceil(value.length / (2 + (i % 5)))))
+      expect(await store.put(key, chunks, { ttlMs: 60_000 })).toBe(true)
+    }
+    for (const key of keys) expect(isValueOf(key, await store.get(key))).toBe(true)
+    const owners = await Promise.all(
+      (await cluster.slotsOf(keys)).map(async (slot) => (await cluster.masterOf(slot)).id),
     )
-    cluster.on('error', () => undefined)
-    const store = new RedisStore(cluster, { prefix: 'c:' })
+    expect(new Set(owners).size).toBe(3)
+    const header = { identity: 'm', pipeline: 'kivi:bits=4' }
+    for (const chat of ['chat-1', 'chat-2', 'chat-3'])
+      expect(await putState(store, chat, awkwardState(), header, { ttlMs: 60_000 })).toBe(true)
+    for (const chat of ['chat-1', 'chat-2', 'chat-3'])
+      expectSameState(await getState(store, chat, header), awkwardState())
+    await store.close()
+  })
+
+  it('a byte budget: a clear error unless the prefix pins the store to one slot; with `{budget}:` it evicts LRU', async () => {
+    const client = cluster.client()
+    expect(() => new RedisStore(client, { maxBytes: 10_000 })).toThrow(
+      /maxBytes on a Redis Cluster needs a prefix with a hash tag .* not 'kv:'/,
+    )
+    expect(() => new RedisStore(client, { maxBytes: 10_000, prefix: 'kv{}:' })).toThrow(/not 'kv\{\}:'/)
+    const store = new RedisStore(client, { maxBytes: 10_000, prefix: '{budget}:' })
+    const value = (i: number) => new Uint8Array(3_001).fill(i)
+    for (let i = 0; i < 6; i++) expect(await store.put(`b${i}`, value(i))).toBe(true)
+    expect(await store.put('streamed', chunksOfBytes(value(9), 1_000))).toBe(true)
+    expect(await store.bytes()).toBeLessThanOrEqual(10_000)
+    expect(await store.get('b0')).toBeUndefined()
+    expect(await store.get('b5')).toEqual(value(5))
+    expect(await store.get('streamed')).toEqual(value(9))
+    const slots = await cluster.slotsOf(['{budget}:lru', '{budget}:bytes', '{budget}:e:{b5}'])
+    expect(new Set(slots).size).toBe(1)
+    await store.close()
+  })
+
+  // Last: it kills a master.
+  it('entries spread over the nodes; a dead node is a miss for its keys and nothing else', async () => {
+    const store = new RedisStore(cluster.client(), { prefix: 'c:' })
     const value = (i: number) => new Uint8Array(1000).fill(i)
     for (let i = 0; i < 30; i++) expect(await store.put(`chunk${i}`, value(i), { ttlMs: 60_000 })).toBe(true)
     for (let i = 0; i < 30; i++) expect((await store.get(`chunk${i}`))?.[999]).toBe(i)
     const perNode = await Promise.all(
-      nodes.map(async (node) => {
+      cluster.servers.map(async (node) => {
         const client = new Redis(node.port, '127.0.0.1')
         const keys = await client.keys('c:e:*')
         client.disconnect()
@@ -72,7 +78,7 @@ describe.skipIf(!available)('RedisStore on a local Redis Cluster (3 masters)', (
     expect(perNode.filter((keys) => keys.length > 0).length).toBe(3)
     // One master dies (no replica): its keys are misses, the others still read, nothing throws.
     const lost = new Set(perNode[2]?.map((key) => key.slice('c:e:{'.length, -1)))
-    await nodes[2]?.stop()
+    await cluster.servers[2]?.stop()
     const started = Date.now()
     for (let i = 0; i < 30; i++) {
       const got = await store.get(`chunk${i}`)

@@ -8,7 +8,7 @@ import {
   type StoreOptions,
   ttlOf,
 } from '../stores/kv-store.js'
-import { COMMIT_SCRIPT, DELETE_SCRIPT, PUT_SCRIPT } from './scripts.js'
+import { COMMIT_ENTRY_SCRIPT, COMMIT_SCRIPT, DELETE_SCRIPT, PUT_SCRIPT } from './scripts.js'
 
 /** Options of `RedisStore`. */
 export interface RedisStoreOptions extends StoreOptions {
@@ -50,7 +50,18 @@ interface StoreCommands {
     temp: string,
     ...args: (string | Buffer | number)[]
   ): Promise<number>
+  kvCommitEntry(entry: string, temp: string, ttl: number): Promise<number>
   kvDelete(entry: string, lru: string, size: string, bytes: string, key: string): Promise<number>
+}
+
+/**
+ * Whether every key of a store with this prefix lands in one Redis Cluster slot: the prefix holds a hash
+ * tag (`{…}`, not empty), which Redis hashes instead of the whole key.
+ */
+function prefixPinsOneSlot(prefix: string): boolean {
+  const open = prefix.indexOf('{')
+  const close = prefix.indexOf('}', open + 1)
+  return open >= 0 && close > open + 1
 }
 
 /** A streamed value's temp key expires after this if its writer dies before the commit. */
@@ -59,9 +70,10 @@ const TEMP_TTL_MS = 10 * 60_000
 /**
  * A store in Redis, shared by any number of worker processes or machines. Each entry is one Redis string
  * (written with one atomic SET, with `PX` for a TTL); with `maxBytes`, a sorted-set index kept by Lua
- * scripts evicts the least recently used entries (one Redis, or a prefix in a hash tag). Without
- * `maxBytes` every command touches one key, so the client may be an ioredis `Cluster`: entries spread over
- * its slots, and each node's `maxmemory` with `allkeys-lru` bounds the bytes. Every backend failure (Redis stopped, restarted,
+ * scripts evicts the least recently used entries (one Redis, or on a Cluster a prefix with a hash tag such
+ * as `{kv}:`, which puts the whole store in one slot). Without `maxBytes` every command touches one entry's
+ * keys (one slot), so the client may be an ioredis `Cluster`: entries spread over its slots, and each
+ * node's `maxmemory` with `allkeys-lru` bounds the bytes. Every backend failure (Redis stopped, restarted,
  * flushed, a timeout) is a miss or a `false` put, never an exception and never other bytes.
  *
  * @example
@@ -81,9 +93,15 @@ export class RedisStore implements KVStore {
   ) {
     this.prefix = options.prefix ?? 'kv:'
     this.now = options.now ?? Date.now
+    // The budget's index keys and entries would be in different slots: every put would fail (CROSSSLOT).
+    if (options.maxBytes !== undefined && client.isCluster && !prefixPinsOneSlot(this.prefix))
+      throw new Error(
+        `RedisStore: maxBytes on a Redis Cluster needs a prefix with a hash tag (such as '{kv}:', which keeps the whole store in one slot), not '${this.prefix}'; or leave maxBytes out and bound memory with each node's maxmemory and maxmemory-policy allkeys-lru`,
+      )
     client.defineCommand('kvPut', { numberOfKeys: 4, lua: PUT_SCRIPT })
     client.defineCommand('kvDelete', { numberOfKeys: 4, lua: DELETE_SCRIPT })
     client.defineCommand('kvCommit', { numberOfKeys: 5, lua: COMMIT_SCRIPT })
+    client.defineCommand('kvCommitEntry', { numberOfKeys: 2, lua: COMMIT_ENTRY_SCRIPT })
     this.client = client as (Redis | Cluster) & StoreCommands
     // Until the first connection is made or has failed, commands wait for it (a worker's first lookup
     // must not be a miss because its socket was still opening); a timer alone would race the handshake
@@ -251,19 +269,22 @@ export class RedisStore implements KVStore {
         if (chunk.length > 0)
           await this.client.append(temp, Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength))
       }
-      await this.client.kvCommit(
-        entry,
-        lru,
-        size,
-        total,
-        temp,
-        0,
-        ttl ?? 0,
-        this.now(),
-        budget,
-        key,
-        ...this.entryParts(),
-      )
+      // Without a budget the commit names no index key, so it runs on a Cluster (one slot per entry).
+      if (budget < 0) await this.client.kvCommitEntry(entry, temp, ttl ?? 0)
+      else
+        await this.client.kvCommit(
+          entry,
+          lru,
+          size,
+          total,
+          temp,
+          0,
+          ttl ?? 0,
+          this.now(),
+          budget,
+          key,
+          ...this.entryParts(),
+        )
       return true
     } catch (error) {
       await this.client.del(temp).catch(() => undefined)

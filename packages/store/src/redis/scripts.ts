@@ -54,6 +54,18 @@ local size = redis.call('STRLEN', KEYS[1])
 if tonumber(ARGV[4]) < 0 then return 0 end
 ${INDEX_AND_EVICT}`
 
+/**
+ * KEYS: entry, temp. ARGV: ttl ms (0 = none). The commit of a store without a budget: it names only the
+ * entry and its temp key (one hash tag, one slot), so it runs on a Redis Cluster, where a script's keys
+ * must all be in one slot.
+ */
+export const COMMIT_ENTRY_SCRIPT = `
+redis.call('RENAME', KEYS[2], KEYS[1])
+local ttl = tonumber(ARGV[1])
+if ttl > 0 then redis.call('PEXPIRE', KEYS[1], ttl) else redis.call('PERSIST', KEYS[1]) end
+return 0
+`
+
 /** KEYS: entry, lru, size, bytes. ARGV: key. Deletes an entry and its index rows; returns 1 if it existed. */
 export const DELETE_SCRIPT = `
 local existed = redis.call('DEL', KEYS[1])

@@ -66,6 +66,11 @@ export class RedisServer {
     return `redis://127.0.0.1:${this.port}`
   }
 
+  /** Whether the process is alive (started and not stopped). */
+  get running(): boolean {
+    return this.process !== undefined && this.process.exitCode === null
+  }
+
   async start(): Promise<void> {
     const args = ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no']
     const child = spawn('redis-server', [...args, '--dir', this.directory, ...this.extraArgs], {
