@@ -111,7 +111,7 @@ else {
   for (const r of rows) {
     const b = r.breakdown
     console.log(
-      `| ${r.pipeline} \`${r.spec}\` | ${r.storedBytes} | ${r.bytesPerToken.toFixed(0)} | ${r.ratioToFloat16.toFixed(2)}× smaller | ${b.blocks} | ${b.window} | ${b.stats} | ${b.plugins} | ${r.storedBytes - b.blocks - b.window - b.stats - b.plugins} | ${r.saveMBps.toFixed(0)} | ${r.encodeMBps.toFixed(0)} | ${r.decodeMBps.toFixed(0)} | ${r.restoreMBps.toFixed(0)} |`,
+      `| ${r.pipeline} \`${r.spec}\` | ${r.storedBytes} | ${r.bytesPerToken.toFixed(0)} | ${r.ratioToFloat16 >= 1 ? `${r.ratioToFloat16.toFixed(2)}× smaller` : `${(1 / r.ratioToFloat16).toFixed(2)}× larger`} | ${b.blocks} | ${b.window} | ${b.stats} | ${b.plugins} | ${r.storedBytes - b.blocks - b.window - b.stats - b.plugins} | ${r.saveMBps.toFixed(0)} | ${r.encodeMBps.toFixed(0)} | ${r.decodeMBps.toFixed(0)} | ${r.restoreMBps.toFixed(0)} |`,
     )
   }
 }
