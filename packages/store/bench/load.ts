@@ -3,7 +3,7 @@
 // sharing chunk states through one Redis. First a baseline in the same run: each worker answers B
 // requests with no store (the whole prompt prefilled in one batch). Prints the time-to-first-token
 // table (p50/p99), requests served and failed, and Redis memory against a float16 cache.
-// Options: --workers 8 --requests 200 --documents 10 --document 1024 --chunk 256 --baseline 3
+// Options: --workers 8 --requests 200 --documents 10 --document 1024 --chunk 256 --boundaries last --baseline 3
 // --pipeline kivi:bits=4 --seed 1 --timeout 1800 (seconds per phase). REDIS_URL: use a running Redis.
 import { parseArgs } from 'node:util'
 import { flushRedis, redisUsage, runWorker, type Served, ttftRow, type WorkerJob } from '../demo/fleet.js'
@@ -16,6 +16,7 @@ const { values } = parseArgs({
     documents: { type: 'string', default: '10' },
     document: { type: 'string', default: '1024' },
     chunk: { type: 'string', default: '256' },
+    boundaries: { type: 'string', default: 'last' },
     baseline: { type: 'string', default: '3' },
     pipeline: { type: 'string', default: 'kivi:bits=4' },
     seed: { type: 'string', default: '1' },
@@ -51,6 +52,7 @@ function jobs(mode: WorkerJob['mode'], perWorker: number, url: string, seed: num
     pipeline: values.pipeline,
     documentTokens,
     chunkTokens,
+    boundaries: (values.boundaries === 'every' ? 'every' : 'last') as WorkerJob['boundaries'],
     requests: Array.from({ length: perWorker }, () => [Math.floor(next() * documents), question++] as const),
   }))
 }
@@ -76,7 +78,7 @@ try {
   const perToken = ok[0]?.float16BytesPerToken ?? 0
   const float16 = documents * wholeDocument * perToken
   console.log(
-    `${values.pipeline}; ${workers} worker processes × ${requests} requests on ${documents} documents of ${documentTokens} tokens (+ a 32-token question each); chunks of ${chunkTokens}; seed ${seed}`,
+    `${values.pipeline}; ${workers} worker processes × ${requests} requests on ${documents} documents of ${documentTokens} tokens (+ a 32-token question each); chunks of ${chunkTokens} (boundaries: ${values.boundaries}); seed ${seed}`,
   )
   console.log('| requests | count | time to first token p50 (ms) | p99 (ms) |')
   console.log('| --- | ---: | ---: | ---: |')
@@ -104,7 +106,7 @@ try {
     `served ${ok.length} of ${planned} requests (${shared.served.length - ok.length} failed, ${planned - shared.served.length} lost with a worker) in ${shared.seconds.toFixed(1)} s (${(ok.length / shared.seconds).toFixed(1)} requests/s); baseline phase ${baseline.seconds.toFixed(1)} s`,
   )
   console.log(
-    `Redis: ${usage.entries} chunk entries, ${(usage.storedBytes / 2 ** 20).toFixed(2)} MiB of values, used_memory +${((usage.usedMemory - emptyMemory) / 2 ** 20).toFixed(2)} MiB; a float16 cache of the ${documents} documents: ${(float16 / 2 ** 20).toFixed(2)} MiB (${(float16 / usage.storedBytes).toFixed(2)}× the values, ${(float16 / (usage.usedMemory - emptyMemory)).toFixed(2)}× used_memory)`,
+    `Redis: ${usage.entries} entries (chunks and boundary states), ${(usage.storedBytes / 2 ** 20).toFixed(2)} MiB of values, used_memory +${((usage.usedMemory - emptyMemory) / 2 ** 20).toFixed(2)} MiB; a float16 cache of the ${documents} documents: ${(float16 / 2 ** 20).toFixed(2)} MiB (${(float16 / usage.storedBytes).toFixed(2)}× the values, ${(float16 / (usage.usedMemory - emptyMemory)).toFixed(2)}× used_memory)`,
   )
   if (ok.length !== planned) process.exitCode = 1
 } finally {

@@ -27,6 +27,8 @@ export interface WorkerJob {
   readonly pipeline: string
   readonly documentTokens: number
   readonly chunkTokens: number
+  /** Which boundaries `PrefixCache` makes restorable (`last`: a document's chain is about one state). */
+  readonly boundaries: 'every' | 'last'
   readonly requests: readonly (readonly [document: number, question: number])[]
 }
 

@@ -2,10 +2,10 @@
 // document's first request prefills it (cold) and stores its chunks; later requests on it, in any worker,
 // restore them and prefill only their question (warm).
 // Options: --workers N (4), --requests R per worker (3), --documents D (2), --document TOKENS (768),
-// --chunk TOKENS (256), --pipeline SPEC (kivi:bits=4); REDIS_URL to use a running Redis instead of a new one.
+// --chunk TOKENS (256), --boundaries last|every (last), --pipeline SPEC (kivi:bits=4); REDIS_URL to use a running Redis instead of a new one.
 import { parseArgs } from 'node:util'
 import { RedisServer } from '../test/support/redis-server.js'
-import { flushRedis, redisUsage, runWorker, type Served, ttftRow } from './fleet.js'
+import { flushRedis, redisUsage, runWorker, type Served, ttftRow, type WorkerJob } from './fleet.js'
 
 const { values } = parseArgs({
   options: {
@@ -15,6 +15,7 @@ const { values } = parseArgs({
     pipeline: { type: 'string', default: 'kivi:bits=4' },
     document: { type: 'string', default: '768' },
     chunk: { type: 'string', default: '256' },
+    boundaries: { type: 'string', default: 'last' },
   },
 })
 const workers = Number(values.workers)
@@ -34,6 +35,7 @@ try {
     pipeline: values.pipeline,
     documentTokens,
     chunkTokens,
+    boundaries: (values.boundaries === 'every' ? 'every' : 'last') as WorkerJob['boundaries'],
     requests: Array.from(
       { length: requests },
       (_, j) => [(worker + j) % documents, worker * requests + j] as const,
@@ -44,7 +46,7 @@ try {
   const perToken = served[0]?.float16BytesPerToken ?? 0
   const storedTokens = documents * Math.floor(documentTokens / chunkTokens) * chunkTokens
   console.log(
-    `${values.pipeline}; ${workers} workers × ${requests} requests on ${documents} documents of ${documentTokens} tokens (+ a 32-token question); chunks of ${chunkTokens}`,
+    `${values.pipeline}; ${workers} workers × ${requests} requests on ${documents} documents of ${documentTokens} tokens (+ a 32-token question); chunks of ${chunkTokens}, boundaries: ${values.boundaries}`,
   )
   console.log('| requests | count | time to first token p50 (ms) | p99 (ms) |')
   console.log('| --- | ---: | ---: | ---: |')

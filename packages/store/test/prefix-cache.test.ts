@@ -21,17 +21,29 @@ describe('PrefixCache', () => {
   test.prop([
     fc.array(fc.integer({ min: 0, max: 999 }), { minLength: 1, maxLength: 40 }),
     fc.nat({ max: 40 }),
-  ])('warm equals cold bit for bit, restoring the longest stored prefix', async (prompt, cut) => {
-    const prefixes = new PrefixCache(new MemoryStore(), options)
-    const first = prompt.slice(0, Math.max(1, cut % (prompt.length + 1)))
-    await prefixes.prefill(toyModel, new ToyCache(), first)
-    const cold = await new PrefixCache(new MemoryStore(), options).prefill(toyModel, new ToyCache(), prompt)
-    const warm = await prefixes.prefill(toyModel, new ToyCache(), prompt)
-    expect(Buffer.from(warm.logits.buffer).equals(Buffer.from(cold.logits.buffer))).toBe(true)
-    const shared = Math.min(first.length, prompt.length - 1)
-    expect(warm.restoredTokens).toBe(Math.floor(shared / 8) * 8)
-    expect(warm.restoredTokens + warm.computedTokens).toBe(prompt.length)
-  })
+    fc.constantFrom('every' as const, 'last' as const),
+  ])(
+    'warm equals cold bit for bit, restoring the longest restorable prefix',
+    async (prompt, cut, boundaries) => {
+      const prefixes = new PrefixCache(new MemoryStore(), { ...options, boundaries })
+      const first = prompt.slice(0, Math.max(1, cut % (prompt.length + 1)))
+      await prefixes.prefill(toyModel, new ToyCache(), first)
+      const cold = await new PrefixCache(new MemoryStore(), options).prefill(toyModel, new ToyCache(), prompt)
+      const warm = await prefixes.prefill(toyModel, new ToyCache(), prompt)
+      expect(Buffer.from(warm.logits.buffer).equals(Buffer.from(cold.logits.buffer))).toBe(true)
+      const shared = Math.min(first.length, prompt.length - 1)
+      // Every boundary of the first prompt, or (`last`) only its last one, if the second prompt reaches it.
+      const lastOfFirst = Math.floor(first.length / 8) * 8
+      const expected =
+        boundaries === 'every' ? Math.floor(shared / 8) * 8 : lastOfFirst <= shared ? lastOfFirst : 0
+      expect(warm.restoredTokens).toBe(expected)
+      expect(warm.restoredTokens + warm.computedTokens).toBe(prompt.length)
+      // Run again: the second prompt's own last boundary is now stored too.
+      const again = await prefixes.prefill(toyModel, new ToyCache(), prompt)
+      expect(again.restoredTokens).toBe(Math.floor((prompt.length - 1) / 8) * 8)
+      expect(Buffer.from(again.logits.buffer).equals(Buffer.from(cold.logits.buffer))).toBe(true)
+    },
+  )
 
   it('a corrupt, evicted or foreign entry is skipped: the run prefills what it could not restore', async () => {
     const store = new MemoryStore()

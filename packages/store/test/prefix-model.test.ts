@@ -70,6 +70,36 @@ describe('PrefixCache on the embedded model: warm prompts give the cold logits, 
     expect(cold.storedBytes).toBeLessThan(whole - 0.95 * repeatedBlocks)
     expect(cold.storedBytes).toBeGreaterThan(whole - 1.05 * repeatedBlocks)
   })
+
+  it("boundaries: 'last' stores a document's blocks once and one whole state, and restores it bit for bit", async () => {
+    const pipeline = 'kivi:bits=4,residual=32'
+    const options = { identity: modelIdentity(model.config), pipeline, chunkTokens: 32 }
+    const document = stream.subarray(73_000, 73_000 + 6 * 32)
+    const prompt = (question: number) => {
+      const out = new Int32Array(6 * 32 + 10)
+      out.set(document)
+      out.set(stream.subarray(74_000 + question * 20, 74_000 + question * 20 + 10), 6 * 32)
+      return out
+    }
+    const run = (prefixes: PrefixCache, question: number) =>
+      prefixes.prefill(model, model.createCache(buildPipeline(model, pipeline)), prompt(question))
+    const every = await run(new PrefixCache(new MemoryStore(), options), 0)
+    const last = new PrefixCache(new MemoryStore(), { ...options, boundaries: 'last' })
+    const cold = await run(last, 0)
+    expect([cold.storedChunks, cold.restoredTokens]).toEqual([6, 0])
+    // The last whole state, against which the chain is measured.
+    const hit = await last.lookup(prompt(1))
+    expect(hit?.tokens).toBe(6 * 32)
+    const whole = (await concatChunks(encodeState(hit?.state, { identity: 'x', pipeline }))).length
+    expect(cold.storedBytes).toBeLessThan(1.15 * whole)
+    expect(cold.storedBytes).toBeLessThan(0.5 * every.storedBytes)
+    const warm = await run(last, 1)
+    expect([warm.restoredTokens, warm.storedChunks, warm.storedBytes]).toEqual([6 * 32, 0, 0])
+    const reference = await run(new PrefixCache(new MemoryStore(), options), 1)
+    expect(sameBytes(warm.logits, reference.logits)).toBe(true)
+    // Only the last boundary is restorable: a prompt sharing 3 of the 6 chunks starts cold.
+    expect(await last.lookup(prompt(0).subarray(0, 3 * 32 + 5))).toBeUndefined()
+  })
 })
 
 /** Bytes of the encoded blocks of a cache state (every typed array under `heads[l][h].blocks`). */

@@ -75,6 +75,20 @@ export class BufferChain implements BufferBase {
     this.add(buffer, start, end)
   }
 
+  /**
+   * The first `count` buffers only, as a base for a file that is not part of the chain (it refers to them
+   * and adds none): a state stored beside the chain's chunk `k` is written against the chunks up to `k`.
+   */
+  upTo(count: number): BufferBase {
+    const limit = <T extends { index: number }>(found: T | undefined) =>
+      found !== undefined && found.index < count ? found : undefined
+    return {
+      length: Math.min(count, this.length),
+      find: (buffer, start, end) => limit(this.find(buffer, start, end)),
+      findPrefix: (bytes) => limit(this.findPrefix(bytes)),
+    }
+  }
+
   /** Adds the buffers a reader got from one file of the chain (`ReadResult.buffers`). */
   addRead(buffers: readonly ArrayBuffer[]): void {
     for (const buffer of buffers) this.add(buffer, 0, buffer.byteLength)

@@ -5,6 +5,17 @@ import { concatChunks } from '../format/io.js'
 import type { KVStore, StoreFault } from '../stores/kv-store.js'
 import { entrySource } from '../stores/state-entries.js'
 import { prefixKeys } from './chain.js'
+import {
+  type ChainCursor,
+  checkBoundary,
+  checkLink,
+  encodedBlocks,
+  randomNonce,
+  type StoredBoundary,
+  type StoredChunk,
+  sameTokens,
+  slice,
+} from './chunk-entries.js'
 
 /** A cache whose state can be saved and loaded (`KVCache` of `@kv/cache`). */
 export interface StatefulCache<State = unknown> {
@@ -29,6 +40,16 @@ export interface PrefixCacheOptions {
   readonly ttlMs?: number
   /** Told of every stored state that could not be used (corrupt, another prefix) and of failed saves. */
   readonly onFault?: (fault: StoreFault) => void
+  /**
+   * Which boundaries can be restored. `every` (default): every chunk boundary, each chunk storing its
+   * boundary's whole state (the float32 window, statistics: a compressed chain can outgrow float16).
+   * `last`: the chunks store only what later states refer to (`sharedPart`: the encoded blocks), and the
+   * whole state is stored only at the last boundary of each prompt run through `prefill` — for documents
+   * shared whole, a chain about as small as its last state.
+   */
+  readonly boundaries?: 'every' | 'last'
+  /** What later states refer to, stored in the chunks under `boundaries: 'last'` (default `encodedBlocks`). */
+  readonly sharedPart?: (state: unknown) => unknown
 }
 
 /** A stored prefix found by `lookup`: how many tokens it covers and the state to load. */
@@ -45,19 +66,6 @@ export interface PrefixPrefill {
   /** Bytes written to the store by this call (each chunk holds only what the chunks before it do not). */
   readonly storedBytes: number
   readonly logits: Float32Array
-}
-
-/** One stored chunk: its own token ids and the cache state after it, written against the chunks before it. */
-interface StoredChunk<State> {
-  readonly tokens: Int32Array
-  readonly cache: State
-}
-
-/** A chain read back or being written: the buffers of its chunks so far and the last chunk's nonce. */
-interface ChainCursor {
-  readonly buffers: BufferChain
-  chunks: number
-  nonce: string
 }
 
 /**
@@ -109,10 +117,10 @@ export class PrefixCache<State = unknown> {
   ): Promise<{ hit: PrefixHit<State> | undefined; chain: ChainCursor }> {
     const n = this.chunkTokens
     const keys = prefixKeys(this.options.identity, this.options.pipeline, tokens, n)
-    const chain: ChainCursor = { buffers: new BufferChain(), chunks: 0, nonce: '' }
+    const chain: ChainCursor = { buffers: new BufferChain(), counts: [], nonces: [] }
     let hit: PrefixHit<State> | undefined
-    for (let k = 0; k < keys.length && (k + 1) * n <= tokens.length - leave; k++) {
-      const key = keys[k] as string
+    for (let k = 1; k <= keys.length; k++) {
+      const key = keys[k - 1] as string
       try {
         // A store's get does not throw by contract; a third-party store that does is a miss all the same.
         const source = await entrySource(this.store, key)
@@ -121,56 +129,111 @@ export class PrefixCache<State = unknown> {
           expect: { identity: this.options.identity, pipeline: this.options.pipeline },
           base: chain.buffers.buffers as ArrayBuffer[],
         })
-        checkLink(header.params, k + 1, n, chain)
-        if (!sameTokens(state.tokens, tokens, k * n, n)) throw new Error(`${key} holds another prefix`)
+        checkLink(header.params, k, n, chain)
+        if (!sameTokens(state.tokens, tokens, (k - 1) * n, n)) throw new Error(`${key} holds another prefix`)
         chain.buffers.addRead(buffers)
-        chain.chunks = k + 1
-        chain.nonce = header.params.nonce as string
-        hit = { tokens: (k + 1) * n, state: state.cache }
+        chain.counts.push(chain.buffers.length)
+        chain.nonces.push(header.params.nonce as string)
+        if (header.params.restorable === true && k * n <= tokens.length - leave)
+          hit = { tokens: k * n, state: state.cache as State }
       } catch (error) {
         this.fault('get', key, error)
+        break
+      }
+    }
+    // Chunks that store only shared parts: the deepest boundary state stored beside them.
+    for (
+      let k = Math.min(chain.counts.length, Math.floor((tokens.length - leave) / n));
+      k * n > (hit?.tokens ?? 0);
+      k--
+    ) {
+      const state = await this.readBoundary(`${keys[k - 1]}:state`, k, chain)
+      if (state !== undefined) {
+        hit = { tokens: k * n, state }
         break
       }
     }
     return { hit, chain }
   }
 
-  /** Stores chunk `chain.chunks + 1` (the state after `tokens`); the bytes written, or 0 when not stored. */
-  private async saveChunk(tokens: ArrayLike<number>, state: State, chain: ChainCursor): Promise<number> {
-    const n = this.chunkTokens
-    const k = chain.chunks + 1
-    const key = prefixKeys(this.options.identity, this.options.pipeline, tokens, n)[k - 1] as string
+  private async readBoundary(key: string, k: number, chain: ChainCursor): Promise<State | undefined> {
     try {
-      const nonce = randomNonce()
-      const stored: StoredChunk<State> = { tokens: slice(tokens, (k - 1) * n, k * n), cache: state }
-      const params = {
-        chunk: k,
-        chunkTokens: n,
-        baseBuffers: chain.buffers.length,
-        parent: chain.nonce,
-        nonce,
-      }
-      const bytes = await concatChunks(
-        encodeState(
-          stored,
-          { identity: this.options.identity, pipeline: this.options.pipeline, params },
-          { base: chain.buffers },
-        ),
-      )
+      const source = await entrySource(this.store, key)
+      if (source === undefined) return undefined
+      const { header, state } = await readState<StoredBoundary<State>>(source, {
+        expect: { identity: this.options.identity, pipeline: this.options.pipeline },
+        base: chain.buffers.buffers.slice(0, chain.counts[k - 1]) as ArrayBuffer[],
+      })
+      checkBoundary(header.params, k, chain)
+      return state.cache
+    } catch (error) {
+      this.fault('get', key, error)
+      return undefined
+    }
+  }
+
+  private header(params: Record<string, string | number | boolean>) {
+    return { identity: this.options.identity, pipeline: this.options.pipeline, params }
+  }
+
+  /** Encodes and puts one entry; the bytes written, or 0 when the store did not keep it. */
+  private async put(key: string, chunks: Iterable<Uint8Array>): Promise<number> {
+    try {
+      const bytes = await concatChunks(chunks)
       const ttl = this.options.ttlMs === undefined ? {} : { ttlMs: this.options.ttlMs }
-      if (!(await this.store.put(key, bytes, ttl))) return 0
-      chain.chunks = k
-      chain.nonce = nonce
-      return bytes.length
+      return (await this.store.put(key, bytes, ttl)) ? bytes.length : 0
     } catch (error) {
       this.fault('put', key, error)
       return 0
     }
   }
 
+  /** Stores chunk `k` = `chain.counts.length + 1` (after `tokens`); the bytes written, or 0. */
+  private async saveChunk(tokens: ArrayLike<number>, state: State, chain: ChainCursor): Promise<number> {
+    const n = this.chunkTokens
+    const k = chain.counts.length + 1
+    const key = prefixKeys(this.options.identity, this.options.pipeline, tokens, n)[k - 1] as string
+    const nonce = randomNonce()
+    const restorable = this.options.boundaries !== 'last'
+    const own = slice(tokens, (k - 1) * n, k * n)
+    const stored: StoredChunk<State> = restorable
+      ? { tokens: own, cache: state }
+      : { tokens: own, shared: (this.options.sharedPart ?? encodedBlocks)(state) }
+    const before = chain.buffers.length
+    const params = {
+      chunk: k,
+      chunkTokens: n,
+      baseBuffers: before,
+      parent: chain.nonces[k - 2] ?? '',
+      nonce,
+      restorable,
+    }
+    const bytes = await this.put(key, encodeState(stored, this.header(params), { base: chain.buffers }))
+    if (bytes > 0) {
+      chain.counts.push(chain.buffers.length)
+      chain.nonces.push(nonce)
+    }
+    return bytes
+  }
+
+  /** Stores the whole state at chunk `k` beside the chain (`boundaries: 'last'`); the bytes written, or 0. */
+  private async saveBoundary(
+    tokens: ArrayLike<number>,
+    k: number,
+    state: State,
+    chain: ChainCursor,
+  ): Promise<number> {
+    const key = `${prefixKeys(this.options.identity, this.options.pipeline, tokens, this.chunkTokens)[k - 1]}:state`
+    const count = chain.counts[k - 1] as number
+    const params = { boundary: k, baseBuffers: count, parent: chain.nonces[k - 1] as string }
+    const stored: StoredBoundary<State> = { cache: state }
+    return this.put(key, encodeState(stored, this.header(params), { base: chain.buffers.upTo(count) }))
+  }
+
   /**
    * Prefills `tokens` into an empty `cache` through the store: restores the longest stored prefix, runs the
-   * rest, stores the state at every new chunk boundary, and returns the last position's logits.
+   * rest, stores the chunks not stored yet (and, under `boundaries: 'last'`, the state at the prompt's last
+   * boundary), and returns the last position's logits.
    */
   async prefill<Cache extends StatefulCache<State>>(
     runner: PromptRunner<Cache>,
@@ -190,18 +253,24 @@ export class PrefixCache<State = unknown> {
     let saving = true
     let logits: Float32Array | undefined
     const n = this.chunkTokens
+    const last = Math.floor(tokens.length / n)
     while (at < tokens.length) {
       // The first chunk runs in one batch; after it, tokens run one by one (what prefill does on a non-empty cache).
       const end = Math.min(tokens.length, (Math.floor(at / n) + 1) * n)
       logits = await runner.prefill(slice(tokens, at, end), cache, { lastOnly: true })
       at = end
-      if (saving && at % n === 0) {
-        const bytes = await this.saveChunk(slice(tokens, 0, at), cache.saveState(), chain)
+      const k = at / n
+      if (!saving || !Number.isInteger(k)) continue
+      if (k > chain.counts.length) {
+        const state = cache.saveState()
+        const bytes = await this.saveChunk(slice(tokens, 0, at), state, chain)
         // A chunk not stored ends the chain: later chunks would refer to buffers no reader can get.
         saving = bytes > 0
         storedBytes += bytes
         if (saving) storedChunks++
       }
+      if (saving && this.options.boundaries === 'last' && k === last)
+        storedBytes += await this.saveBoundary(tokens, k, cache.saveState(), chain)
     }
     return {
       restoredTokens,
@@ -211,41 +280,4 @@ export class PrefixCache<State = unknown> {
       logits: logits as Float32Array,
     }
   }
-}
-
-/** Checks that a chunk read is chunk `k` of the chain read so far, written against exactly its buffers. */
-function checkLink(
-  params: Readonly<Record<string, unknown>>,
-  k: number,
-  n: number,
-  chain: ChainCursor,
-): void {
-  if (params.chunk !== k || params.chunkTokens !== n)
-    throw new Error(
-      `holds chunk ${String(params.chunk)} of ${String(params.chunkTokens)} tokens, expected chunk ${k} of ${n}`,
-    )
-  if (params.parent !== chain.nonce || params.baseBuffers !== chain.buffers.length)
-    throw new Error(
-      `chunk ${k} was written after another chunk ${k - 1} (rewritten since): the chain ends here`,
-    )
-  if (typeof params.nonce !== 'string' || params.nonce.length === 0)
-    throw new Error(`chunk ${k} has no nonce`)
-}
-
-function randomNonce(): string {
-  const bytes = new Uint8Array(8)
-  globalThis.crypto.getRandomValues(bytes)
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('')
-}
-
-function slice(tokens: ArrayLike<number>, from: number, to: number): Int32Array {
-  const out = new Int32Array(to - from)
-  for (let i = from; i < to; i++) out[i - from] = tokens[i] as number
-  return out
-}
-
-function sameTokens(stored: unknown, tokens: ArrayLike<number>, from: number, count: number): boolean {
-  if (!(stored instanceof Int32Array) || stored.length !== count) return false
-  for (let i = 0; i < count; i++) if (stored[i] !== tokens[from + i]) return false
-  return true
 }
