@@ -118,4 +118,28 @@ describe('PrefixCache', () => {
     expect([cold.storedChunks, puts]).toEqual([1, 2])
     expect((await prefixes.lookup(prompt))?.tokens).toBe(8)
   })
+
+  it("boundaries: 'last': a state written against an older version of the chain is refused, then stored again", async () => {
+    const store = new MemoryStore()
+    const faults: StoreFault[] = []
+    const last = { ...options, boundaries: 'last' as const, onFault: (f: StoreFault) => faults.push(f) }
+    const prefixes = new PrefixCache(store, last)
+    const prompt = Array.from({ length: 27 }, (_, i) => (i * 3) % 17)
+    const cold = await prefixes.prefill(toyModel, new ToyCache(), prompt)
+    expect(cold.storedChunks).toBe(3)
+    expect((await prefixes.lookup(prompt))?.tokens).toBe(24)
+    // Another worker stored the same chunks (other nonces) over these, but its state went elsewhere.
+    const other = new MemoryStore()
+    await new PrefixCache(other, last).prefill(toyModel, new ToyCache(), prompt)
+    for (const key of prefixKeys('toy', 'toy:1', prompt, 8))
+      await store.put(key, (await other.get(key)) as Uint8Array)
+    expect(await prefixes.lookup(prompt)).toBeUndefined()
+    expect(String(faults.at(-1)?.error)).toMatch(/written against another version of the chain/)
+    const again = await prefixes.prefill(toyModel, new ToyCache(), prompt)
+    expect([again.restoredTokens, again.storedChunks]).toEqual([0, 0])
+    expect(again.storedBytes).toBeGreaterThan(0) // the state, against the chain as it is now
+    const warm = await prefixes.prefill(toyModel, new ToyCache(), prompt)
+    expect(warm.restoredTokens).toBe(24)
+    expect(Buffer.from(warm.logits.buffer).equals(Buffer.from(cold.logits.buffer))).toBe(true)
+  })
 })
