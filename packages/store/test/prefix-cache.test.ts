@@ -142,4 +142,22 @@ describe('PrefixCache', () => {
     expect(warm.restoredTokens).toBe(24)
     expect(Buffer.from(warm.logits.buffer).equals(Buffer.from(cold.logits.buffer))).toBe(true)
   })
+
+  it('a restored state the cache refuses: the prompt runs cold, nothing fails', async () => {
+    const faults: StoreFault[] = []
+    const store = new MemoryStore()
+    const prompt = Array.from({ length: 20 }, (_, i) => i)
+    await new PrefixCache(store, options).prefill(toyModel, new ToyCache(), prompt)
+    class PickyCache extends ToyCache {
+      override loadState(): void {
+        throw new RangeError('layer 0 head 0: blocks must be an array')
+      }
+    }
+    const prefixes = new PrefixCache(store, { ...options, onFault: (f) => faults.push(f) })
+    const run = await prefixes.prefill(toyModel, new PickyCache(), prompt)
+    const cold = await new PrefixCache(new MemoryStore(), options).prefill(toyModel, new ToyCache(), prompt)
+    expect(run.restoredTokens).toBe(0)
+    expect(Buffer.from(run.logits.buffer).equals(Buffer.from(cold.logits.buffer))).toBe(true)
+    expect(String(faults[0]?.error)).toMatch(/blocks must be an array/)
+  })
 })

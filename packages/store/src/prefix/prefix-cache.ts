@@ -131,6 +131,8 @@ export class PrefixCache<State = unknown> {
         })
         checkLink(header.params, k, n, chain)
         if (!sameTokens(state.tokens, tokens, (k - 1) * n, n)) throw new Error(`${key} holds another prefix`)
+        if (header.params.restorable === true && state.cache === undefined)
+          throw new Error(`${key} says it is restorable but holds no state`)
         chain.buffers.addRead(buffers)
         chain.counts.push(chain.buffers.length)
         chain.nonces.push(header.params.nonce as string)
@@ -244,8 +246,14 @@ export class PrefixCache<State = unknown> {
     const { hit, chain } = await this.readChain(tokens, 1)
     let at = 0
     if (hit !== undefined) {
-      cache.loadState(hit.state)
-      at = hit.tokens
+      try {
+        cache.loadState(hit.state)
+        at = hit.tokens
+      } catch (error) {
+        // A state the cache refuses (another shape of cache under the same pipeline name) leaves the cache
+        // as it was, empty: the prompt runs cold.
+        this.fault('get', `${hit.tokens} tokens`, error)
+      }
     }
     const restoredTokens = at
     let storedChunks = 0
