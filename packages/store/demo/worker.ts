@@ -23,6 +23,7 @@ const prefixes =
         identity: identityOf(model),
         pipeline: job.pipeline,
         chunkTokens: job.chunkTokens,
+        boundaries: job.boundaries,
       })
 
 for (const [document, question] of job.requests) {
