@@ -28,7 +28,7 @@ export function runVitest(
   const require = createRequire(join(root, 'package.json'))
   const vitest = join(dirname(require.resolve('vitest/package.json')), 'vitest.mjs')
   const config = join(root, 'tools/mutation-check/vitest.config.ts')
-  const env = { ...process.env, KV_MUTANT: mutantId ?? '' }
+  const env: NodeJS.ProcessEnv = { ...process.env, KV_MUTANT: mutantId ?? '' }
   delete env.FC_NUM_RUNS
   // a mutant is killed by its first failing test; the baseline runs every test
   const bail = mutantId === undefined ? [] : ['--bail=1']
