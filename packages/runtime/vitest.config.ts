@@ -1,3 +1,3 @@
 import { packageProject } from '../../tools/vitest-preset/index.js'
 
-export default packageProject('@kv/runtime')
+export default packageProject('@kv/runtime', { webgpu: true })

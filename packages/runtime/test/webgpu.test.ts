@@ -43,13 +43,26 @@ afterAll(() => {
   gpu?.dispose()
 })
 
+/**
+ * q kinds on 32-token pages: the kernel shapes of @kv/kernels-webgpu's tests (head dim 64, groups of 32,
+ * one vec4 of query heads), so on CI's cold shader cache llvmpipe compiles the q2 kernels once for both
+ * files (Mesa's disk cache; the sequencer starts this file after those). The 40-token passage then spans
+ * two pages. f16 keeps the default 128-token pages.
+ */
+const Q_PAGE_TOKENS = 32
+
 async function accelerated(
   model: Model,
   kind: CacheKind,
   context = gpu!,
   arithmetic: 'float32' | 'int8' = 'float32',
 ) {
-  const accelerator = await webgpuAccelerator(model.config, { kind, device: context.device, arithmetic })
+  const accelerator = await webgpuAccelerator(model.config, {
+    kind,
+    device: context.device,
+    arithmetic,
+    ...(kind === 'f16' ? {} : { pageTokens: Q_PAGE_TOKENS }),
+  })
   created.push(accelerator)
   return { accelerator, cache: model.createCache({ accelerator }) }
 }

@@ -1,34 +1,53 @@
 /**
- * The mutation check: for every mutant (see mutants.ts), apply it in place, run the one test file that
- * guards that code, expect it to FAIL, put the file back. Prints a table and exits non-zero when a mutant
- * survives (its test cannot catch that defect), when a mutant no longer applies, or when the tests fail
- * without any mutant.
+ * The mutation check: for every mutant (see mutants.ts), run the one test file that guards that code with
+ * the mutant served in place of its source (mutant-plugin.ts: the file on disk never changes), and expect
+ * it to FAIL. Runs `--jobs` vitest processes at once (default 2). Prints a table and exits non-zero when a
+ * mutant survives (its test cannot catch that defect), when a mutant no longer applies or was not loaded,
+ * or when the tests fail without any mutant.
  *
  *   pnpm --filter @kv/mutation-check check              # every mutant
  *   pnpm --filter @kv/mutation-check check --only h2o-keeps-lightest,gear-garbage-factors
  *   pnpm --filter @kv/mutation-check check --list
+ *   pnpm --filter @kv/mutation-check check --jobs 1     # one vitest at a time
  */
-import { readFileSync, writeFileSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { Backups } from './backup.js'
 import { type Mutant, mutate } from './mutant.js'
 import { MUTANTS } from './mutants.js'
-import { runVitest } from './run-test.js'
+import { runVitest, type TestRun } from './run-test.js'
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url))
 const TIMEOUT_MS = 120_000
 
 interface Outcome {
   readonly mutant: Mutant
-  readonly result: 'killed' | 'killed (timeout)' | 'SURVIVED'
+  readonly result: 'killed' | 'killed (timeout)' | 'SURVIVED' | 'NOT APPLIED'
   readonly seconds: number
 }
 
-function parseArgs(argv: readonly string[]): { only: Set<string> | null; list: boolean } {
+function parseArgs(argv: readonly string[]): { only: Set<string> | null; list: boolean; jobs: number } {
   const onlyAt = argv.indexOf('--only')
   const only = onlyAt >= 0 ? new Set((argv[onlyAt + 1] ?? '').split(',').filter(Boolean)) : null
-  return { only, list: argv.includes('--list') }
+  const jobsAt = argv.indexOf('--jobs')
+  const jobs = jobsAt >= 0 ? Number(argv[jobsAt + 1]) : 2
+  if (!Number.isInteger(jobs) || jobs < 1)
+    throw new Error(`--jobs must be a positive integer, got ${argv[jobsAt + 1]}`)
+  return { only, list: argv.includes('--list'), jobs }
+}
+
+/** Runs `tasks` at most `limit` at a time; results in order. */
+async function pool<T>(tasks: ReadonlyArray<() => Promise<T>>, limit: number): Promise<T[]> {
+  const results: T[] = new Array(tasks.length)
+  let next = 0
+  const worker = async () => {
+    while (next < tasks.length) {
+      const i = next++
+      results[i] = await tasks[i]!()
+    }
+  }
+  await Promise.all(Array.from({ length: Math.min(limit, tasks.length) }, worker))
+  return results
 }
 
 function table(outcomes: readonly Outcome[]): string {
@@ -45,8 +64,8 @@ function table(outcomes: readonly Outcome[]): string {
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n')
 }
 
-function main(): number {
-  const { only, list } = parseArgs(process.argv.slice(2))
+async function main(): Promise<number> {
+  const { only, list, jobs } = parseArgs(process.argv.slice(2))
   const ids = new Set<string>()
   for (const m of MUTANTS) {
     if (ids.has(m.id)) throw new Error(`mutant id ${m.id} is used twice`)
@@ -58,64 +77,54 @@ function main(): number {
     for (const m of selected) console.log(`${m.id}\t${m.test}\t${m.defect}`)
     return 0
   }
-  const backups = new Backups(ROOT, join(ROOT, 'tools/mutation-check/.backup'))
-  const leftovers = backups.restoreLeftovers()
-  if (leftovers.length > 0) console.log(`restored from an interrupted run: ${leftovers.join(', ')}`)
-
   // Every mutant applies to today's code (before any test runs, so a stale list fails fast).
   for (const m of selected) mutate(readFileSync(join(ROOT, m.file), 'utf8'), m)
 
-  // Without mutants the tests pass: a failure below is the mutant's doing.
+  // Without mutants the tests pass (a failure below is the mutant's doing); the baseline runs beside the
+  // first mutants, and a failing baseline fails the check whatever the mutants gave.
   const tests = [...new Set(selected.map((m) => m.test))]
-  console.log(`baseline: ${tests.length} test files without mutants`)
-  const baseline = runVitest(ROOT, tests, TIMEOUT_MS * 4)
-  if (!baseline.passed) {
-    console.error(baseline.output)
-    console.error('mutation check: the tests fail without any mutant; fix them first')
-    return 1
-  }
-  console.log(`baseline passed in ${baseline.seconds.toFixed(1)} s`)
-
-  let current: string | null = null
-  const putBack = () => {
-    if (current !== null) backups.restore(current)
-    current = null
-  }
-  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-    process.on(signal, () => {
-      putBack()
-      process.exit(130)
-    })
-  }
-  process.on('exit', putBack)
-
-  const outcomes: Outcome[] = []
-  for (const m of selected) {
-    const path = join(ROOT, m.file)
-    const original = readFileSync(path, 'utf8')
-    backups.save(m.file)
-    current = m.file
-    let run: ReturnType<typeof runVitest>
-    try {
-      writeFileSync(path, mutate(original, m))
-      run = runVitest(ROOT, [m.test], TIMEOUT_MS)
-    } finally {
-      putBack()
-    }
-    if (readFileSync(path, 'utf8') !== original) throw new Error(`${m.file} was not restored`)
-    const result = run.passed ? 'SURVIVED' : run.timedOut ? 'killed (timeout)' : 'killed'
-    outcomes.push({ mutant: m, result, seconds: run.seconds })
-    console.log(`${result.padEnd(16)} ${m.id} (${run.seconds.toFixed(1)} s)`)
-  }
-  const survivors = outcomes.filter((o) => o.result === 'SURVIVED')
+  console.log(
+    `baseline: ${tests.length} test files without mutants; ${selected.length} mutants, ${jobs} at a time`,
+  )
+  const started = performance.now()
+  const runs: Array<() => Promise<TestRun | Outcome>> = [
+    async () => {
+      const baseline = await runVitest(ROOT, tests, TIMEOUT_MS * 4)
+      console.log(`baseline ${baseline.passed ? 'passed' : 'FAILED'} in ${baseline.seconds.toFixed(1)} s`)
+      return baseline
+    },
+    ...selected.map((m) => async (): Promise<Outcome> => {
+      const run = await runVitest(ROOT, [m.test], TIMEOUT_MS, m.id)
+      const result = !run.applied
+        ? 'NOT APPLIED'
+        : run.passed
+          ? 'SURVIVED'
+          : run.timedOut
+            ? 'killed (timeout)'
+            : 'killed'
+      console.log(`${result.padEnd(16)} ${m.id} (${run.seconds.toFixed(1)} s)`)
+      if (result === 'NOT APPLIED') console.log(run.output)
+      return { mutant: m, result, seconds: run.seconds }
+    }),
+  ]
+  const [baseline, ...rest] = await pool(runs, jobs)
+  const outcomes = rest as Outcome[]
+  const survivors = outcomes.filter((o) => o.result === 'SURVIVED' || o.result === 'NOT APPLIED')
   const total = outcomes.reduce((s, o) => s + o.seconds, 0)
   console.log(`\n${table(outcomes)}\n`)
   console.log(
-    `${outcomes.length - survivors.length} of ${outcomes.length} mutants killed, ${survivors.length} survived; ` +
-      `${new Set(outcomes.map((o) => o.mutant.test)).size} test files; ${total.toFixed(0)} s of test runs`,
+    `${outcomes.length - survivors.length} of ${outcomes.length} mutants killed, ${survivors.length} survived or not applied; ` +
+      `${new Set(outcomes.map((o) => o.mutant.test)).size} test files; ${total.toFixed(0)} s of test runs, ` +
+      `${((performance.now() - started) / 1000).toFixed(0)} s in all`,
   )
-  for (const s of survivors) console.log(`survived: ${s.mutant.id}: ${s.mutant.defect} (${s.mutant.test})`)
+  for (const s of survivors) console.log(`${s.result}: ${s.mutant.id}: ${s.mutant.defect} (${s.mutant.test})`)
+  const base = baseline as TestRun
+  if (!base.passed) {
+    console.error(base.output)
+    console.error('mutation check: the tests fail without any mutant; fix them first')
+    return 1
+  }
   return survivors.length === 0 ? 0 : 1
 }
 
-process.exitCode = main()
+process.exitCode = await main()
