@@ -60,7 +60,11 @@ export class LocalRedisCluster {
         String(replicas),
         '--cluster-yes',
       )
-      await cluster.until(() => cluster.healthy(), 'the new cluster to be healthy', 30_000)
+      await cluster.until(
+        async () => (await cluster.healthy()) && (await cluster.replicasKnown(replicas)),
+        "the new cluster to be healthy, every node knowing every master's replicas",
+        30_000,
+      )
       return cluster
     } catch (error) {
       await cluster.dispose()
@@ -163,6 +167,25 @@ export class LocalRedisCluster {
         }
       }
       return views.size === 1
+    } catch {
+      return false
+    }
+  }
+
+  /**
+   * Every running node's view gives each master that serves slots at least `replicas` replicas (the
+   * replica links can be up before gossip has told every node who replicates whom).
+   */
+  async replicasKnown(replicas: number): Promise<boolean> {
+    if (replicas === 0) return true
+    try {
+      for (const server of this.running()) {
+        const nodes = await this.topology(server.port)
+        for (const owner of nodes.filter((node) => node.master && node.slots.length > 0))
+          if (nodes.filter((node) => node.masterId === owner.id && !node.failing).length < replicas)
+            return false
+      }
+      return true
     } catch {
       return false
     }
