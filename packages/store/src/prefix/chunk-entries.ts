@@ -37,6 +37,32 @@ export function encodedBlocks(state: unknown): unknown {
   )
 }
 
+/**
+ * `tree` without the parts a chain already holds: a typed array whose bytes the chain stores (by identity,
+ * unchanged) is dropped, and so is an array or object left with nothing else. A chunk then carries only
+ * the blocks made since the chunk before (their records too, not only their bytes).
+ */
+export function withoutStored(tree: unknown, chain: BufferChain): unknown {
+  const prune = (value: unknown): unknown => {
+    if (ArrayBuffer.isView(value)) {
+      const end = value.byteOffset + value.byteLength
+      return chain.find(value.buffer, value.byteOffset - (value.byteOffset % 8), end) ? undefined : value
+    }
+    if (Array.isArray(value)) {
+      const kept = value.map(prune)
+      return kept.some((item) => item !== undefined) ? kept : undefined
+    }
+    if (value !== null && typeof value === 'object') {
+      const kept = Object.entries(value).map(([key, item]) => [key, prune(item)] as const)
+      if (!kept.some(([, item]) => item !== undefined && (typeof item === 'object' || item === null)))
+        return undefined
+      return Object.fromEntries(kept)
+    }
+    return value
+  }
+  return prune(tree) ?? null
+}
+
 /** Checks that a chunk read is chunk `k` of the chain read so far, written against exactly its buffers. */
 export function checkLink(
   params: Readonly<Record<string, unknown>>,

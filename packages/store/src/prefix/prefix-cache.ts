@@ -15,6 +15,7 @@ import {
   type StoredChunk,
   sameTokens,
   slice,
+  withoutStored,
 } from './chunk-entries.js'
 
 /** A cache whose state can be saved and loaded (`KVCache` of `@kv/cache`). */
@@ -200,7 +201,10 @@ export class PrefixCache<State = unknown> {
     const own = slice(tokens, (k - 1) * n, k * n)
     const stored: StoredChunk<State> = restorable
       ? { tokens: own, cache: state }
-      : { tokens: own, shared: (this.options.sharedPart ?? encodedBlocks)(state) }
+      : {
+          tokens: own,
+          shared: withoutStored((this.options.sharedPart ?? encodedBlocks)(state), chain.buffers),
+        }
     const before = chain.buffers.length
     const params = {
       chunk: k,
