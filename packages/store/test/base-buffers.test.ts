@@ -135,3 +135,23 @@ describe('the end section digest', () => {
     expect(splices).toBeGreaterThan(8)
   })
 })
+
+describe('withoutStored: what a chunk of a chain still has to carry', () => {
+  it('drops typed arrays the chain holds and containers left empty; keeps the rest as it is', async () => {
+    const { withoutStored } = await import('../src/prefix/chunk-entries.js')
+    const chain = new BufferChain()
+    const old = { codes: new Uint8Array(16).fill(1), scales: new Float32Array(4).fill(2), tokens: 32 }
+    await write([[old]], chain)
+    const fresh = { codes: new Uint8Array(16).fill(3), scales: new Float32Array(4).fill(4), tokens: 32 }
+    const pruned = withoutStored([[old, fresh], [old]], chain) as unknown[][]
+    expect(pruned[0]?.[0]).toBeUndefined()
+    expect(pruned[0]?.[1]).toEqual(fresh)
+    expect(pruned[1]).toBeUndefined()
+    // An array changed in place since it was stored is carried again (its unchanged neighbour is not).
+    old.codes[0] = 9
+    const again = (withoutStored([[old]], chain) as { codes?: Uint8Array; scales?: Float32Array }[][])[0]?.[0]
+    expect(again?.codes).toBe(old.codes)
+    expect(again?.scales).toBeUndefined()
+    expect(withoutStored([[]], new BufferChain())).toBeNull()
+  })
+})
