@@ -80,12 +80,11 @@ export class BufferChain implements BufferBase {
    * and adds none): a state stored beside the chain's chunk `k` is written against the chunks up to `k`.
    */
   upTo(count: number): BufferBase {
-    const limit = <T extends { index: number }>(found: T | undefined) =>
-      found !== undefined && found.index < count ? found : undefined
+    // The encoder refers only to indices below `length`, so the lookups need no filter of their own.
     return {
       length: Math.min(count, this.length),
-      find: (buffer, start, end) => limit(this.find(buffer, start, end)),
-      findPrefix: (bytes) => limit(this.findPrefix(bytes)),
+      find: (buffer, start, end) => this.find(buffer, start, end),
+      findPrefix: (bytes) => this.findPrefix(bytes),
     }
   }
 

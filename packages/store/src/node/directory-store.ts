@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto'
 import { mkdirSync } from 'node:fs'
-import { type FileHandle, open, readdir, readFile, rename, stat, unlink, utimes } from 'node:fs/promises'
+import { type FileHandle, open, readdir, rename, stat, unlink, utimes } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { ChunkSource } from '../format/chunk-reader.js'
 import { crc32Update } from '../format/crc32.js'
+import { concatChunks } from '../format/io.js'
 import {
   type KVStore,
   type PutOptions,
@@ -12,7 +13,7 @@ import {
   type StoreOptions,
   ttlOf,
 } from '../stores/kv-store.js'
-import { ENTRY_HEAD_BYTES, entryExpiry, entryHead, parseEntry, parseEntryHead } from './entry-file.js'
+import { ENTRY_HEAD_BYTES, entryExpiry, entryHead, parseEntryHead } from './entry-file.js'
 
 const TEMP_PREFIX = '.tmp-'
 const ENTRY_SUFFIX = '.kve'
@@ -61,27 +62,15 @@ export class DirectoryStore implements KVStore {
   }
 
   async get(key: string): Promise<Uint8Array | undefined> {
-    const path = join(this.directory, entryFileName(key))
-    let file: Buffer
+    // The streamed read, collected: one place checks the head, the expiry and the checksum.
+    const source = await this.getStream(key)
+    if (source === undefined) return undefined
     try {
-      file = await readFile(path)
+      return await concatChunks(source)
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') this.fault('get', key, error)
+      this.fault('get', key, error)
       return undefined
     }
-    const entry = parseEntry(new Uint8Array(file.buffer, file.byteOffset, file.byteLength), this.now())
-    if ('corrupt' in entry) {
-      this.fault('get', key, new Error(`@kv/store: entry ${path} is corrupt (${entry.corrupt}); removed`))
-      await unlink(path).catch(() => undefined)
-      return undefined
-    }
-    if ('expired' in entry) {
-      await unlink(path).catch(() => undefined)
-      return undefined
-    }
-    const now = new Date(this.now())
-    await utimes(path, now, now).catch(() => undefined)
-    return entry.value
   }
 
   /**

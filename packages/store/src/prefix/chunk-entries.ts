@@ -1,10 +1,12 @@
 import type { BufferChain } from '../format/base-buffers.js'
 
 /**
- * A chain of prefix chunks read back or being written: the buffers of its chunks so far, the number of
+ * A chain of prefix chunks read back or being written: the prompt's chunk keys, the buffers of its chunks so far, the number of
  * buffers after each chunk (`counts[k − 1]` after chunk `k`), and the last chunk's nonce.
  */
 export interface ChainCursor {
+  /** The keys of the prompt's chunks (`prefixKeys`), computed once per prompt. */
+  readonly keys: readonly string[]
   readonly buffers: BufferChain
   readonly counts: number[]
   readonly nonces: string[]

@@ -118,7 +118,7 @@ export class PrefixCache<State = unknown> {
   ): Promise<{ hit: PrefixHit<State> | undefined; chain: ChainCursor }> {
     const n = this.chunkTokens
     const keys = prefixKeys(this.options.identity, this.options.pipeline, tokens, n)
-    const chain: ChainCursor = { buffers: new BufferChain(), counts: [], nonces: [] }
+    const chain: ChainCursor = { keys, buffers: new BufferChain(), counts: [], nonces: [] }
     let hit: PrefixHit<State> | undefined
     for (let k = 1; k <= keys.length; k++) {
       const key = keys[k - 1] as string
@@ -191,11 +191,11 @@ export class PrefixCache<State = unknown> {
     }
   }
 
-  /** Stores chunk `k` = `chain.counts.length + 1` (after `tokens`); the bytes written, or 0. */
+  /** Stores chunk `k` = `chain.counts.length + 1` of the prompt `tokens`; the bytes written, or 0. */
   private async saveChunk(tokens: ArrayLike<number>, state: State, chain: ChainCursor): Promise<number> {
     const n = this.chunkTokens
     const k = chain.counts.length + 1
-    const key = prefixKeys(this.options.identity, this.options.pipeline, tokens, n)[k - 1] as string
+    const key = chain.keys[k - 1] as string
     const nonce = randomNonce()
     const restorable = this.options.boundaries !== 'last'
     const own = slice(tokens, (k - 1) * n, k * n)
@@ -223,13 +223,8 @@ export class PrefixCache<State = unknown> {
   }
 
   /** Stores the whole state at chunk `k` beside the chain (`boundaries: 'last'`); the bytes written, or 0. */
-  private async saveBoundary(
-    tokens: ArrayLike<number>,
-    k: number,
-    state: State,
-    chain: ChainCursor,
-  ): Promise<number> {
-    const key = `${prefixKeys(this.options.identity, this.options.pipeline, tokens, this.chunkTokens)[k - 1]}:state`
+  private async saveBoundary(k: number, state: State, chain: ChainCursor): Promise<number> {
+    const key = `${chain.keys[k - 1]}:state`
     const count = chain.counts[k - 1] as number
     const params = { boundary: k, baseBuffers: count, parent: chain.nonces[k - 1] as string }
     const stored: StoredBoundary<State> = { cache: state }
@@ -273,16 +268,18 @@ export class PrefixCache<State = unknown> {
       at = end
       const k = at / n
       if (!saving || !Number.isInteger(k)) continue
-      if (k > chain.counts.length) {
-        const state = cache.saveState()
-        const bytes = await this.saveChunk(slice(tokens, 0, at), state, chain)
+      const storeChunk = k > chain.counts.length
+      const storeBoundary = this.options.boundaries === 'last' && k === last
+      if (!storeChunk && !storeBoundary) continue
+      const state = cache.saveState()
+      if (storeChunk) {
+        const bytes = await this.saveChunk(tokens, state, chain)
         // A chunk not stored ends the chain: later chunks would refer to buffers no reader can get.
         saving = bytes > 0
         storedBytes += bytes
         if (saving) storedChunks++
       }
-      if (saving && this.options.boundaries === 'last' && k === last)
-        storedBytes += await this.saveBoundary(tokens, k, cache.saveState(), chain)
+      if (saving && storeBoundary) storedBytes += await this.saveBoundary(k, state, chain)
     }
     return {
       restoredTokens,

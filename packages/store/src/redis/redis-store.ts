@@ -153,15 +153,20 @@ export class RedisStore implements KVStore {
     this.options.onFault?.({ operation, key, error })
   }
 
+  /** Under a budget, marks `key` as used now in the LRU index (in the background: a read never waits on it). */
+  private touch(key: string): void {
+    if (this.options.maxBytes === undefined) return
+    this.client
+      .zadd(`${this.prefix}lru`, 'XX', this.now(), key)
+      .catch((error) => this.fault('get', key, error))
+  }
+
   async get(key: string): Promise<Uint8Array | undefined> {
     await this.firstConnection
     try {
       const value = await this.client.getBuffer(this.entryKey(key))
       if (value === null) return undefined
-      if (this.options.maxBytes !== undefined)
-        this.client
-          .zadd(`${this.prefix}lru`, 'XX', this.now(), key)
-          .catch((error) => this.fault('get', key, error))
+      this.touch(key)
       return new Uint8Array(value.buffer, value.byteOffset, value.byteLength)
     } catch (error) {
       this.fault('get', key, error)
@@ -183,10 +188,7 @@ export class RedisStore implements KVStore {
         this.client.getrangeBuffer(entry, 0, STREAM_CHUNK_BYTES - 1),
       ])
       if (length === 0) return undefined
-      if (this.options.maxBytes !== undefined)
-        this.client
-          .zadd(`${this.prefix}lru`, 'XX', this.now(), key)
-          .catch((error) => this.fault('get', key, error))
+      this.touch(key)
       return this.ranges(entry, length, first)
     } catch (error) {
       this.fault('get', key, error)
