@@ -5,14 +5,8 @@ import { buildPipeline, heldOutTokens } from '@kv/eval'
 import { requireTokenizer } from '@kv/runtime'
 import { loadModel } from '@kv/runtime/node'
 import { concatChunks, encodeState, MemoryStore, modelIdentity, PrefixCache } from '../src/index.js'
+import { STORED_PIPELINES } from './pipelines.js'
 
-const PIPELINES: Record<string, string> = {
-  full: 'full',
-  'KIVI-4': 'kivi:bits=4',
-  'KIVI-2': 'kivi:bits=2',
-  'GEAR-4': 'gear:bits=4',
-  StreamingLLM: 'streaming:sinks=4,window=252',
-}
 const option = (name: string, fallback: number) =>
   Number(process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? fallback)
 const PROMPT = option('prompt', 2048)
@@ -34,7 +28,7 @@ console.log(
   '| pipeline | chain: bytes stored | bytes/token | float16 ÷ chain | whole state at every boundary | ÷ chain | last whole state |',
 )
 console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: |')
-for (const [name, spec] of Object.entries(PIPELINES)) {
+for (const [name, spec] of Object.entries(STORED_PIPELINES)) {
   const prefixes = new PrefixCache(new MemoryStore(), {
     identity,
     pipeline: spec,

@@ -5,14 +5,8 @@ import { buildPipeline, heldOutTokens } from '@kv/eval'
 import { requireTokenizer } from '@kv/runtime'
 import { loadModel } from '@kv/runtime/node'
 import { chunksOfBytes, concatChunks, encodeState, modelIdentity, readState } from '../src/index.js'
+import { STORED_PIPELINES } from './pipelines.js'
 
-const PIPELINES: Record<string, string> = {
-  full: 'full',
-  'KIVI-4': 'kivi:bits=4',
-  'KIVI-2': 'kivi:bits=2',
-  'GEAR-4': 'gear:bits=4',
-  StreamingLLM: 'streaming:sinks=4,window=252',
-}
 const PROMPT = Number(process.argv.find((a) => a.startsWith('--prompt='))?.slice(9) ?? 500)
 const START = 40_000
 const REPEATS = 15
@@ -54,7 +48,7 @@ function median(values: number[]): number {
 }
 
 const rows = []
-for (const [name, spec] of Object.entries(PIPELINES)) {
+for (const [name, spec] of Object.entries(STORED_PIPELINES)) {
   const cache = model.createCache(buildPipeline(model, spec))
   await model.prefill(prompt, cache, { lastOnly: true })
   let bytes: Uint8Array = new Uint8Array(0)

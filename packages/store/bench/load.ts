@@ -6,8 +6,17 @@
 // Options: --workers 8 --requests 200 --documents 10 --document 1024 --chunk 256 --boundaries last --baseline 3
 // --pipeline kivi:bits=4 --seed 1 --timeout 1800 (seconds per phase). REDIS_URL: use a running Redis.
 import { parseArgs } from 'node:util'
-import { flushRedis, redisUsage, runWorker, type Served, ttftRow, type WorkerJob } from '../demo/fleet.js'
-import { RedisServer } from '../test/support/redis-server.js'
+import { Rng } from '@kv/tensor'
+import {
+  fleetRedis,
+  flushRedis,
+  parseBoundaries,
+  redisUsage,
+  runWorker,
+  type Served,
+  ttftRow,
+  type WorkerJob,
+} from '../demo/fleet.js'
 
 const { values } = parseArgs({
   options: {
@@ -29,21 +38,10 @@ const documents = Number(values.documents)
 const documentTokens = Number(values.document)
 const chunkTokens = Number(values.chunk)
 const timeoutMs = Number(values.timeout) * 1000
-
-/** A small seeded generator (mulberry32), so a run's requests can be replayed. */
-function random(seed: number): () => number {
-  let state = seed >>> 0
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0
-    let t = state
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32
-  }
-}
+const boundaries = parseBoundaries(values.boundaries)
 
 function jobs(mode: WorkerJob['mode'], perWorker: number, url: string, seed: number): WorkerJob[] {
-  const next = random(seed)
+  const rng = new Rng(seed)
   let question = 0
   return Array.from({ length: workers }, (_, worker) => ({
     worker,
@@ -52,8 +50,11 @@ function jobs(mode: WorkerJob['mode'], perWorker: number, url: string, seed: num
     pipeline: values.pipeline,
     documentTokens,
     chunkTokens,
-    boundaries: (values.boundaries === 'every' ? 'every' : 'last') as WorkerJob['boundaries'],
-    requests: Array.from({ length: perWorker }, () => [Math.floor(next() * documents), question++] as const),
+    boundaries,
+    requests: Array.from(
+      { length: perWorker },
+      () => [Math.floor(rng.uniform() * documents), question++] as const,
+    ),
   }))
 }
 
@@ -65,8 +66,7 @@ async function phase(list: WorkerJob[]): Promise<{ served: Served[]; seconds: nu
   return { served, seconds: (performance.now() - started) / 1000 }
 }
 
-const server = process.env.REDIS_URL ? undefined : await RedisServer.start()
-const url = process.env.REDIS_URL ?? (server as RedisServer).url
+const { url, dispose } = await fleetRedis()
 try {
   const seed = Number(values.seed)
   const baseline = await phase(jobs('plain', Number(values.baseline), url, seed + 1))
@@ -110,5 +110,5 @@ try {
   )
   if (ok.length !== planned) process.exitCode = 1
 } finally {
-  await server?.dispose()
+  await dispose()
 }

@@ -2,6 +2,7 @@
 // list of requests (document d, question q) and prints one JSON line per request.
 import { spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
+import { RedisServer } from '../test/support/redis-server.js'
 
 /** One served request, as a worker reports it. */
 export interface Served {
@@ -98,4 +99,18 @@ export async function flushRedis(url: string): Promise<number> {
 export function ttftRow(label: string, served: readonly Served[]): string {
   const times = served.map((r) => r.ttftMs)
   return `| ${label} | ${served.length} | ${percentile(times, 50).toFixed(0)} | ${percentile(times, 99).toFixed(0)} |`
+}
+
+/** `--boundaries`: `last` or `every` (`PrefixCacheOptions.boundaries`); anything else is an error. */
+export function parseBoundaries(value: string | undefined): WorkerJob['boundaries'] {
+  if (value === 'last' || value === 'every') return value
+  throw new RangeError(`--boundaries must be last or every, got ${JSON.stringify(value)}`)
+}
+
+/** The Redis the workers share: REDIS_URL when set, else a new local `redis-server` (`dispose` stops it). */
+export async function fleetRedis(): Promise<{ url: string; dispose: () => Promise<void> }> {
+  const url = process.env.REDIS_URL
+  if (url !== undefined) return { url, dispose: async () => undefined }
+  const server = await RedisServer.start()
+  return { url: server.url, dispose: () => server.dispose() }
 }

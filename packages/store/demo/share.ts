@@ -4,8 +4,15 @@
 // Options: --workers N (4), --requests R per worker (3), --documents D (2), --document TOKENS (768),
 // --chunk TOKENS (256), --boundaries last|every (last), --pipeline SPEC (kivi:bits=4); REDIS_URL to use a running Redis instead of a new one.
 import { parseArgs } from 'node:util'
-import { RedisServer } from '../test/support/redis-server.js'
-import { flushRedis, redisUsage, runWorker, type Served, ttftRow, type WorkerJob } from './fleet.js'
+import {
+  fleetRedis,
+  flushRedis,
+  parseBoundaries,
+  redisUsage,
+  runWorker,
+  type Served,
+  ttftRow,
+} from './fleet.js'
 
 const { values } = parseArgs({
   options: {
@@ -23,8 +30,8 @@ const requests = Number(values.requests)
 const documents = Number(values.documents)
 const documentTokens = Number(values.document)
 const chunkTokens = Number(values.chunk)
-const server = process.env.REDIS_URL ? undefined : await RedisServer.start()
-const url = process.env.REDIS_URL ?? (server as RedisServer).url
+const boundaries = parseBoundaries(values.boundaries)
+const { url, dispose } = await fleetRedis()
 
 try {
   await flushRedis(url)
@@ -35,7 +42,7 @@ try {
     pipeline: values.pipeline,
     documentTokens,
     chunkTokens,
-    boundaries: (values.boundaries === 'every' ? 'every' : 'last') as WorkerJob['boundaries'],
+    boundaries,
     requests: Array.from(
       { length: requests },
       (_, j) => [(worker + j) % documents, worker * requests + j] as const,
@@ -68,5 +75,5 @@ try {
   const failed = served.filter((r) => r.error !== undefined)
   if (failed.length > 0) console.log(`FAILED requests: ${failed.length} (first: ${failed[0]?.error})`)
 } finally {
-  await server?.dispose()
+  await dispose()
 }
