@@ -12,11 +12,10 @@ import {
 } from '../src/index.js'
 import { DirectoryStore } from '../src/node/index.js'
 import { RedisStore } from '../src/redis/index.js'
-import { hasRedisServer, RedisServer } from './support/redis-server.js'
+import { RedisServer, redisServerForTests } from './support/redis-server.js'
 import { expectSameState } from './support/same-state.js'
 
-const available = hasRedisServer()
-if (!available && process.env.KV_REQUIRE_REDIS === '1') throw new Error('redis-server is not installed')
+const available = redisServerForTests()
 
 const header = { identity: 'model-a', pipeline: 'kivi:bits=4' }
 

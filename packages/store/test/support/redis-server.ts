@@ -14,6 +14,16 @@ export function hasRedisServer(): boolean {
   }
 }
 
+/**
+ * Whether the Redis tests can run: `redis-server` is installed. CI installs it (.ci/run) and sets
+ * KV_REQUIRE_REDIS=1, which makes its absence a failure instead of a skip.
+ */
+export function redisServerForTests(): boolean {
+  const available = hasRedisServer()
+  if (!available && process.env.KV_REQUIRE_REDIS === '1') throw new Error('redis-server is not installed')
+  return available
+}
+
 async function portIsFree(port: number): Promise<boolean> {
   const server = createServer()
   return new Promise((resolve) => {
