@@ -43,6 +43,7 @@ async function check(ctx: KvGpuContext, kind: CacheKind, arithmetic: AttentionAr
     kind,
     maxTokens: tokens,
     arithmetic,
+    subgroups: process.env.BENCH_SUBGROUPS === '1',
   })
   const k = new Float32Array(tokens * 2 * D)
   const v = new Float32Array(tokens * 2 * D)

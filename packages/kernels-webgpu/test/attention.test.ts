@@ -7,6 +7,7 @@ import {
   decodePage,
   encodePage,
   type PageLayout,
+  probeSubgroups,
 } from '../src/index.js'
 import { appendInPieces, gpuRuns, lcgFloats, testContext } from './gpu-context.js'
 
@@ -60,26 +61,31 @@ describe.skipIf(!ctx)('fused decode attention over a paged cache against the CPU
     lengths: number[]
     target: number
     weights: boolean
-    subgroups: boolean
+    /** Default: the cache's own (on for q kinds, off for f16). */
+    subgroups?: boolean
+    headDim?: number
   }> = [
-    // llvmpipe compiles each kernel variant (kind, head dim, group, query vec4s, logits) for up to a minute
-    // on a cold shader cache, so the cases and the property test share four variants that take every path
-    // of the generated WGSL once: f16, q4 and q2; one and two vec4s of query heads; with and without logits.
-    // f16 with logits:
-    { kind: 'f16', qpk: 4, lengths: [70, 33], target: 8, weights: true, subgroups: true },
-    // q4 with logits:
-    { kind: 'q4', qpk: 4, lengths: [70, 1], target: 1000, weights: true, subgroups: true },
-    // q2 without logits:
-    { kind: 'q2', qpk: 3, lengths: [97, 64], target: 8, weights: false, subgroups: true },
-    // q4, two vec4s of query heads (the second partly empty), without logits:
-    { kind: 'q4', qpk: 6, lengths: [17], target: 4, weights: false, subgroups: true },
-    { kind: 'f16', qpk: 1, lengths: [65], target: 1000, weights: true, subgroups: true },
-    { kind: 'q4', qpk: 4, lengths: [70, 33], target: 8, weights: true, subgroups: false },
-    { kind: 'q2', qpk: 2, lengths: [97], target: 1000, weights: false, subgroups: false },
+    // llvmpipe compiles each kernel variant (kind, head dim, group, query vec4s, logits, subgroups) for
+    // 5–70 s on a cold shader cache (`pnpm --filter @kv/kernels-webgpu bench:compile`), so the cases and the
+    // property test share four variants that take every path of the generated WGSL once: f16, q4 and q2;
+    // one and two vec4s of query heads; with and without logits; reductions over subgroups (the q kinds'
+    // default) and over workgroup trees (f16's default; q2 here). Where the device has no linear
+    // subgroups, every case takes the trees.
+    // f16 with logits, trees (also the property test's f16):
+    { kind: 'f16', qpk: 4, lengths: [70, 33], target: 8, weights: true },
+    { kind: 'f16', qpk: 1, lengths: [65], target: 1000, weights: true },
+    // q4 without logits, subgroups (also the property test's q4, and @kv/runtime's q4 float32 test):
+    { kind: 'q4', qpk: 4, lengths: [70, 1], target: 1000, weights: false },
+    { kind: 'q4', qpk: 4, lengths: [70, 33], target: 8, weights: false },
+    // q2 with logits, trees (also the property test's q2):
+    { kind: 'q2', qpk: 3, lengths: [97, 64], target: 8, weights: true, subgroups: false },
+    { kind: 'q2', qpk: 2, lengths: [97], target: 1000, weights: true, subgroups: false },
+    // q4, two vec4s of query heads (the second partly empty), without logits, subgroups; head dim 32,
+    // since this variant compiles for 50 s at 64 and 15 s at 32:
+    { kind: 'q4', qpk: 6, lengths: [17, 40], target: 4, weights: false, headDim: 32 },
   ]
-  for (const { kind, qpk, lengths, target, weights, subgroups } of cases) {
-    test(`${kind}, ${qpk} query heads per KV head, lengths ${lengths.join('/')}, target ${target}, subgroups ${subgroups}`, async () => {
-      const D = 64
+  for (const { kind, qpk, lengths, target, weights, subgroups, headDim: D = 64 } of cases) {
+    test(`${kind}, head dim ${D}, ${qpk} query heads per KV head, lengths ${lengths.join('/')}, target ${target}, subgroups ${subgroups ?? 'by default'}`, async () => {
       const H = 2
       const batch = lengths.length
       const attn = createDecodeAttention(ctx!, {
@@ -92,12 +98,15 @@ describe.skipIf(!ctx)('fused decode attention over a paged cache against the CPU
         batch,
         maxTokens: 128,
         targetWorkgroups: target,
-        subgroups,
+        ...(subgroups === undefined ? {} : { subgroups }),
       })
       const kv = appendInPieces(attn, lengths, H, D)
       const query = lcgFloats(batch * H * qpk * D, 5, 1.5)
       const result = await attn.run(query, { weights })
-      if (!subgroups) expect(attn.subgroupReductions).toBe(false)
+      // lavapipe's subgroups are linear and 8 wide: the q kinds take them by default
+      const { linear, size } = await probeSubgroups(ctx!)
+      const usable = linear && size >= 4 && D % size === 0 && 32 % size === 0
+      expect(attn.subgroupReductions).toBe((subgroups ?? kind !== 'f16') && usable)
       for (let b = 0; b < batch; b++) {
         const { k, v } = storedKV(attn.layout, kv[b]!.keys, kv[b]!.values, lengths[b]!, H)
         const q = query.subarray(b * H * qpk * D, (b + 1) * H * qpk * D)
@@ -125,7 +134,8 @@ describe.skipIf(!ctx)('fused decode attention over a paged cache against the CPU
         fc.constantFrom(1, 1e-30, 1e3),
         fc.constantFrom(1, 1e-30, 30),
         async (kind, qpk, pieces, seed, magnitude, keyScale) => {
-          // the kernel variants of the cases above (f16 and q4 with logits, q2 without)
+          // the kernel variants of the cases above (f16 and q2 with logits over trees, q4 without over
+          // subgroups)
           const D = 64
           const H = 1
           const attn = createDecodeAttention(ctx!, {
@@ -137,6 +147,7 @@ describe.skipIf(!ctx)('fused decode attention over a paged cache against the CPU
             pageTokens: 32,
             maxTokens: 200,
             targetWorkgroups: 2,
+            subgroups: kind === 'q4',
           })
           // a first sequence, reset: its pages go back to the free list and are reused out of order
           attn.append(0, lcgFloats(40 * D, seed + 7), lcgFloats(40 * D, seed + 8))
@@ -151,7 +162,7 @@ describe.skipIf(!ctx)('fused decode attention over a paged cache against the CPU
             at += piece
           }
           const query = lcgFloats(qpk * D, seed + 2)
-          const { output, weights } = await attn.run(query, { weights: kind !== 'q2' })
+          const { output, weights } = await attn.run(query, { weights: kind !== 'q4' })
           const { k, v } = storedKV(attn.layout, keys, values, n, H)
           const ref = decodeAttentionReference(query, k, v, n, {
             headDim: D,

@@ -1,7 +1,6 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { gzipSync } from 'node:zlib'
 import type { CacheStats } from '@kv/cache'
 import { loadModel } from '@kv/runtime/node'
@@ -28,7 +27,11 @@ const TOLERANCE_F16 = 5e-2
 const VERSUS_CPU_CODEC = 2
 /** `@kv/runtime`'s bound for q4 logits against full precision (test/webgpu.test.ts, TOLERANCE_Q). */
 const TOLERANCE_Q4 = 1.5
-const SHOTS = fileURLToPath(new URL('../screenshots/', import.meta.url))
+/**
+ * Where the screenshots go: a temporary folder, so a test run leaves the tracked `screenshots/` alone;
+ * `pnpm --filter @kv/playground screenshots` sets `KV_SCREENSHOTS` to renew them there.
+ */
+const SHOTS = process.env.KV_SCREENSHOTS ?? mkdtempSync(join(tmpdir(), 'kv-playground-shots-'))
 
 interface SideReport {
   tokens: number[]

@@ -47,9 +47,11 @@ export interface DecodeAttentionOptions {
    */
   readonly targetWorkgroups?: number
   /**
-   * float32 and f16 kernels: use subgroup reductions where the device allows (see `probeSubgroups`).
-   * Default false: on an H200 through Dawn/Vulkan they measured slower than the workgroup trees
-   * (tools/gpu-bench/results). The `int8` kernel uses subgroups whenever the device has them.
+   * float32 arithmetic: reduce the page maxima and sums over subgroups instead of workgroup trees, where
+   * the device allows (see `probeSubgroups`). Default: on for q kinds, off for f16. On an H200 through
+   * Dawn/Vulkan, subgroups made q4 and q2 1.09–1.23× faster and f16 0.87–0.94× as fast
+   * (tools/gpu-bench/results/h200-float32-subgroups.jsonl). The `int8` kernel uses subgroups whenever the
+   * device has them.
    */
   readonly subgroups?: boolean
   /**
@@ -145,7 +147,7 @@ export class DecodeAttention extends PagedKV {
    */
   async prepare(): Promise<void> {
     // the int8 kernel's shuffles work for any subgroup size, and are always worth having
-    if (!this.int8 && this.options.subgroups !== true) return
+    if (!this.int8 && !(this.options.subgroups ?? this.layout.kind !== 'f16')) return
     const { linear, size } = await probeSubgroups(this.context)
     const { headDim, pageTokens } = this.layout
     this.useSubgroups = this.int8
@@ -197,13 +199,13 @@ export class DecodeAttention extends PagedKV {
     const { acc, ml } = this.partialBuffers(splits)
     const { kvHeads, queryHeadsPerKv: qpk, headDim: D } = this.options
     const withLogits = logits !== undefined
-    const sg = this.int8 && this.useSubgroups ? this.subgroupSize : 0
+    const sg = this.useSubgroups ? this.subgroupSize : 0
     const key = `attn:${this.layout.kind}:${this.layout.arithmetic}:d${D}:p${this.layout.pageTokens}:g${this.layout.groupSize}:qv${this.qv}:l${withLogits}:sg${sg}`
     const layout = this.layout
     const attn = getPipeline(device, key, () =>
       this.int8
         ? attentionInt8Wgsl({ layout, qv: this.qv, logits: withLogits, subgroupSize: sg })
-        : attentionWgsl({ layout, qv: this.qv, logits: withLogits }),
+        : attentionWgsl({ layout, qv: this.qv, logits: withLogits, subgroups: sg > 0 }),
     )
     const params = this.paramsBuffer(pagesPerSplit, splits)
     const bindings = [params, query, this.pool, this.pageTable, this.lengthBuffer, acc, ml]
