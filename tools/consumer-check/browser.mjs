@@ -1,12 +1,10 @@
 // Bundles every browser-safe published entry for the browser (esbuild, minified) from the installed
 // packages, and runs the bundles, and the README examples marked `runs-in: browser`, in headless Chromium.
 import { existsSync, readFileSync } from 'node:fs'
-import { createServer } from 'node:http'
 import { join, normalize } from 'node:path'
 import { gzipSync } from 'node:zlib'
+import { CHROMIUM, launchChromium, servePage } from '@kv/browser-test'
 import { build } from 'esbuild'
-
-const CHROMIUM = '/usr/bin/chromium'
 
 async function bundle(folder, contents, loader, minify) {
   const result = await build({
@@ -54,26 +52,21 @@ export async function runInBrowser(folder, entries, examples, typesOnly) {
     exampleFiles.push({ id: example.id, name })
   }
   const modelFolder = join(folder, 'node_modules/@kv/model-kvtiny/kvtiny-7m')
-  const server = createServer((req, res) => {
-    const path = new URL(req.url ?? '/', 'http://localhost').pathname
-    if (files.has(path)) {
-      res.writeHead(200, { 'content-type': 'text/javascript' }).end(files.get(path))
-    } else if (path.startsWith('/kvtiny-7m/') && !normalize(path).includes('..')) {
+  const server = await servePage({
+    route: (url, res) => {
+      const path = url.pathname
+      if (files.has(path)) {
+        res.writeHead(200, { 'content-type': 'text/javascript' }).end(files.get(path))
+        return true
+      }
+      if (!path.startsWith('/kvtiny-7m/') || normalize(path).includes('..')) return false
       const file = join(modelFolder, path.slice('/kvtiny-7m/'.length))
       if (existsSync(file)) res.writeHead(200).end(readFileSync(file))
       else res.writeHead(404).end()
-    } else {
-      res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>consumer-check</title>')
-    }
+      return true
+    },
   })
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address()
-  const { chromium } = await import('playwright-core')
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--no-sandbox', '--no-first-run', '--disable-background-networking', '--disable-component-update'],
-  })
+  const browser = await launchChromium()
   const failures = []
   const ran = []
   try {
@@ -81,7 +74,7 @@ export async function runInBrowser(folder, entries, examples, typesOnly) {
     const logs = []
     page.on('console', (message) => logs.push(message.text()))
     page.on('pageerror', (error) => logs.push(`pageerror: ${error.message}`))
-    await page.goto(`http://127.0.0.1:${port}/`)
+    await page.goto(server.url)
     for (const size of sizes) {
       const count = await page.evaluate(async (url) => {
         try {

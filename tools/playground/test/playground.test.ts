@@ -1,7 +1,8 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { gzipSync } from 'node:zlib'
+import { haveChromium, launchChromium } from '@kv/browser-test'
 import type { CacheStats } from '@kv/cache'
 import { loadModel } from '@kv/runtime/node'
 import type { Page } from 'playwright-core'
@@ -9,11 +10,6 @@ import { describe, expect, it } from 'vitest'
 import { buildPlayground } from '../src/build.js'
 import { servePlayground } from '../src/server.js'
 import { cpuQ4, maxAbsDiff, nodeForced, nodeGreedy } from './node-reference.js'
-
-const CHROMIUM = '/usr/bin/chromium'
-const haveChromium = existsSync(CHROMIUM)
-if (!haveChromium)
-  console.warn(`playground: browser test skipped, ${CHROMIUM} is absent (apt-get install -y chromium)`)
 
 const SPEC = 'streaming:sinks=4,window=252+kivi:bits=4'
 const GPU_SPEC = 'kivi:bits=4'
@@ -117,27 +113,13 @@ function expectShownEqual(shown: Record<string, number>, stats: CacheStats) {
   })
 }
 
-describe.skipIf(!haveChromium)('the playground in headless Chromium', () => {
+describe.skipIf(!haveChromium('@kv/playground'))('the playground in headless Chromium', () => {
   it('composes, generates as Node does (CPU and WebGPU), shows cache.stats() and scores held-out text', async () => {
     const out = mkdtempSync(join(tmpdir(), 'kv-playground-'))
     mkdirSync(SHOTS, { recursive: true })
     const folder = await buildPlayground(join(out, 'dist'))
     const server = await servePlayground(folder)
-    const { chromium } = await import('playwright-core')
-    const browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--no-sandbox',
-        '--enable-unsafe-webgpu',
-        '--enable-features=Vulkan',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    })
+    const browser = await launchChromium({ webgpu: true })
     const modelPromise = loadModel()
     try {
       const page = await browser.newPage({ viewport: { width: 1280, height: 1180 } })

@@ -1,0 +1,79 @@
+// Test support shared by the test files that run code in a real browser (plain JavaScript with types in
+// index.d.ts, so that both TypeScript tests and the .mjs consumer check import it).
+import { existsSync } from 'node:fs'
+import { createServer } from 'node:http'
+
+/** Debian's Chromium (`apt-get install -y chromium`); `.ci/run` installs it. */
+export const CHROMIUM = '/usr/bin/chromium'
+
+/** Whether Chromium is installed; without it, prints once why `who`'s browser test is skipped. */
+export function haveChromium(who) {
+  if (existsSync(CHROMIUM)) return true
+  console.warn(`${who}: browser test skipped, ${CHROMIUM} is absent (apt-get install -y chromium)`)
+  return false
+}
+
+/** This machine has no network: no first-run, sync, component or QUIC traffic. */
+const OFFLINE = [
+  '--no-sandbox',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+]
+/** WebGPU in headless Chromium: its SwiftShader adapter, through Vulkan. */
+const WEBGPU = ['--enable-unsafe-webgpu', '--enable-features=Vulkan']
+
+export async function launchChromium(options = {}) {
+  const { chromium } = await import('playwright-core')
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: options.webgpu ? [...OFFLINE, ...WEBGPU] : OFFLINE,
+  })
+}
+
+export async function bundleForBrowser(entry) {
+  const { build } = await import('esbuild')
+  const result = await build({
+    entryPoints: [entry],
+    bundle: true,
+    platform: 'browser',
+    format: 'esm',
+    write: false,
+    metafile: true,
+    logLevel: 'silent',
+  })
+  return { code: result.outputFiles[0].text, inputs: Object.keys(result.metafile.inputs) }
+}
+
+export async function servePage(options = {}) {
+  const { bundle, route } = options
+  const page = bundle === undefined ? '<title>kv</title>' : '<script type="module" src="/bundle.js"></script>'
+  const server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1')
+    if (bundle !== undefined && url.pathname === '/bundle.js') {
+      res.writeHead(200, { 'content-type': 'text/javascript' }).end(bundle)
+    } else if (route === undefined || !route(url, res)) {
+      res.writeHead(200, { 'content-type': 'text/html' }).end(`<!doctype html>${page}`)
+    }
+  })
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve))
+  return { url: `http://127.0.0.1:${server.address().port}/`, close: () => server.close() }
+}
+
+export async function runInChromium(bundle, options = {}) {
+  const { webgpu = false, query, route, timeoutMs = 60_000 } = options
+  const server = await servePage({ bundle, route })
+  const browser = await launchChromium({ webgpu })
+  try {
+    const page = await browser.newPage()
+    await page.goto(query === undefined ? server.url : `${server.url}?${new URLSearchParams(query)}`)
+    await page.waitForFunction(() => globalThis.__kvResult !== undefined, null, { timeout: timeoutMs })
+    return await page.evaluate(() => globalThis.__kvResult)
+  } finally {
+    await browser.close()
+    server.close()
+  }
+}
