@@ -14,6 +14,8 @@ const WORKERS = Math.max(2, availableParallelism() - 1)
 export default defineConfig({
   test: {
     projects,
+    // skip notices (no WebGPU adapter, Chromium or redis-server) are printed once for the run, not per file
+    globalSetup: ['./tools/test-support/notices.js'],
     maxWorkers: WORKERS,
     sequence: { sequencer: SlowFirstSequencer },
   },

@@ -3,7 +3,7 @@
 import { existsSync, readFileSync } from 'node:fs'
 import { join, normalize } from 'node:path'
 import { gzipSync } from 'node:zlib'
-import { CHROMIUM, launchChromium, servePage } from '@kv/browser-test'
+import { CHROMIUM, launchChromium, servePage } from '@kv/test-support'
 import { build } from 'esbuild'
 
 async function bundle(folder, contents, loader, minify) {

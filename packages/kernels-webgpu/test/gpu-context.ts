@@ -1,3 +1,4 @@
+import { skipWithoutAdapter } from '@kv/test-support'
 import { type KvGpuContext, KvGpuUnavailableError, requestDevice } from '../src/index.js'
 
 /** One device for a test file, or undefined (with the reason printed) where no adapter can be had. */
@@ -15,10 +16,7 @@ export async function testContext(): Promise<KvGpuContext | undefined> {
   } catch (error) {
     if (error instanceof KvGpuUnavailableError) {
       // CI sets KV_REQUIRE_GPU=1 (it installs a software adapter), so GPU suites can never skip silently there.
-      if (process.env.KV_REQUIRE_GPU === '1') {
-        throw new Error(`KV_REQUIRE_GPU=1 but no WebGPU adapter: ${error.message}`, { cause: error })
-      }
-      console.warn(`kernels-webgpu: GPU tests skipped, no WebGPU adapter: ${error.message}`)
+      skipWithoutAdapter(error.message)
       return undefined
     }
     throw error

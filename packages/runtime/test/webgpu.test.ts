@@ -1,5 +1,6 @@
 import { type CacheKind, type KvGpuContext, KvGpuUnavailableError, requestDevice } from '@kv/kernels-webgpu'
 import { uniform } from '@kv/quant-gear'
+import { skipWithoutAdapter } from '@kv/test-support'
 import { afterAll, describe, expect, test } from 'vitest'
 import type { KVCache, Model } from '../src/index.js'
 import { type WebGpuAccelerator, webgpuAccelerator } from '../src/webgpu/index.js'
@@ -28,10 +29,8 @@ async function testDevice(): Promise<KvGpuContext | undefined> {
     return await requestDevice()
   } catch (error) {
     if (!(error instanceof KvGpuUnavailableError)) throw error
-    if (process.env.KV_REQUIRE_GPU === '1') {
-      throw new Error(`KV_REQUIRE_GPU=1 but no WebGPU adapter: ${error.message}`, { cause: error })
-    }
-    console.warn(`runtime webgpu: GPU tests skipped, no WebGPU adapter: ${error.message}`)
+    // the same notice as @kv/kernels-webgpu's tests: printed once for the run
+    skipWithoutAdapter(error.message)
     return undefined
   }
 }

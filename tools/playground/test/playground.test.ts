@@ -2,9 +2,9 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { gzipSync } from 'node:zlib'
-import { haveChromium, launchChromium } from '@kv/browser-test'
 import type { CacheStats } from '@kv/cache'
 import { loadModel } from '@kv/runtime/node'
+import { haveChromium, launchChromium } from '@kv/test-support'
 import type { Page } from 'playwright-core'
 import { describe, expect, it } from 'vitest'
 import { buildPlayground } from '../src/build.js'
@@ -113,7 +113,7 @@ function expectShownEqual(shown: Record<string, number>, stats: CacheStats) {
   })
 }
 
-describe.skipIf(!haveChromium('@kv/playground'))('the playground in headless Chromium', () => {
+describe.skipIf(!haveChromium())('the playground in headless Chromium', () => {
   it('composes, generates as Node does (CPU and WebGPU), shows cache.stats() and scores held-out text', async () => {
     const out = mkdtempSync(join(tmpdir(), 'kv-playground-'))
     mkdirSync(SHOTS, { recursive: true })

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { requireOrSkip } from '@kv/test-support'
 
 /** Whether Debian's `redis-server` is installed (.ci/run installs it). */
 export function hasRedisServer(): boolean {
@@ -19,9 +20,12 @@ export function hasRedisServer(): boolean {
  * KV_REQUIRE_REDIS=1, which makes its absence a failure instead of a skip.
  */
 export function redisServerForTests(): boolean {
-  const available = hasRedisServer()
-  if (!available && process.env.KV_REQUIRE_REDIS === '1') throw new Error('redis-server is not installed')
-  return available
+  return requireOrSkip(
+    hasRedisServer(),
+    'redis-server is not installed',
+    'KV_REQUIRE_REDIS',
+    'apt-get install -y redis-server',
+  )
 }
 
 async function portIsFree(port: number): Promise<boolean> {

@@ -5,12 +5,12 @@ import type { Browser } from 'playwright-core'
 export declare const CHROMIUM: string
 
 /**
- * Whether Chromium is installed; without it, prints once why `who`'s browser test is skipped.
+ * Whether Chromium is installed; without it, prints once per test run that the browser tests are skipped.
  *
  * @example
- * describe.skipIf(!haveChromium('@kv/store'))('in a real browser', () => { … })
+ * describe.skipIf(!haveChromium())('in a real browser', () => { … })
  */
-export declare function haveChromium(who: string): boolean
+export declare function haveChromium(): boolean
 
 /**
  * Headless Chromium with no network traffic of its own; with `webgpu`, WebGPU on its SwiftShader adapter.

@@ -1,15 +1,14 @@
-// Test support shared by the test files that run code in a real browser (plain JavaScript with types in
-// index.d.ts, so that both TypeScript tests and the .mjs consumer check import it).
+// Runs in a real browser for the test files and the consumer check.
 import { existsSync } from 'node:fs'
 import { createServer } from 'node:http'
+import { noteSkip } from './skip.js'
 
 /** Debian's Chromium (`apt-get install -y chromium`); `.ci/run` installs it. */
 export const CHROMIUM = '/usr/bin/chromium'
 
-/** Whether Chromium is installed; without it, prints once why `who`'s browser test is skipped. */
-export function haveChromium(who) {
+export function haveChromium() {
   if (existsSync(CHROMIUM)) return true
-  console.warn(`${who}: browser test skipped, ${CHROMIUM} is absent (apt-get install -y chromium)`)
+  noteSkip(`${CHROMIUM} is absent: the browser tests are skipped (apt-get install -y chromium)`)
   return false
 }
 
