@@ -117,7 +117,7 @@ export function report(s: Side): SideReport {
 
 /** Hooks the page gives the decode loop. */
 export interface GenerateHooks {
-  /** After every token of either side. */
+  /** After every token of either side, and once at the end with the text its stream held back. */
   onToken(s: Side, piece: string): void
   /** Resolves when the loop may go on (pause, or a frame for the page to paint). */
   yieldToPage(): Promise<void>
@@ -165,6 +165,12 @@ export async function generate(
       if (i < steps) emit(s)
     }
     await hooks.yieldToPage()
+  }
+  // the text each stream held back (a further token could still have changed it)
+  for (const s of sides) {
+    const rest = streams.get(s)!.flush()
+    s.text += rest
+    if (rest !== '') hooks.onToken(s, rest)
   }
 }
 

@@ -96,4 +96,7 @@ export async function* generate(
     }
     logits = await model.step(token, cache)
   }
+  // what the stream held back (text that a further token could still have changed)
+  const rest = text.flush()
+  if (rest !== '') yield rest
 }
