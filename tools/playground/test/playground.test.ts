@@ -217,7 +217,7 @@ describe.skipIf(!haveChromium())('the playground in headless Chromium', () => {
 
       // WebGPU: the accelerator's own cache kinds, on Chromium's software adapter.
       if (!loaded.gpu.available) {
-        skipWithoutAdapter(`in the playground page, ${loaded.gpu.message}`)
+        skipWithoutAdapter(loaded.gpu.message)
         return
       }
       await page.check('#device-webgpu')
