@@ -1,9 +1,9 @@
 // Bundles every browser-safe published entry for the browser (esbuild, minified) from the installed
 // packages, and runs the bundles, and the README examples marked `runs-in: browser`, in headless Chromium.
-import { existsSync, readFileSync } from 'node:fs'
-import { join, normalize } from 'node:path'
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
 import { gzipSync } from 'node:zlib'
-import { CHROMIUM, launchChromium, servePage } from '@kv/test-support'
+import { CHROMIUM, folderRoute, launchChromium, servePage } from '@kv/test-support'
 import { build } from 'esbuild'
 
 async function bundle(folder, contents, loader, minify) {
@@ -51,18 +51,11 @@ export async function runInBrowser(folder, entries, examples, typesOnly) {
     files.set(`/bundles/${name}`, await bundle(folder, example.code, example.lang, false))
     exampleFiles.push({ id: example.id, name })
   }
-  const modelFolder = join(folder, 'node_modules/@kv/model-kvtiny/kvtiny-7m')
+  const model = folderRoute('/kvtiny-7m/', join(folder, 'node_modules/@kv/model-kvtiny/kvtiny-7m'))
   const server = await servePage({
     route: (url, res) => {
-      const path = url.pathname
-      if (files.has(path)) {
-        res.writeHead(200, { 'content-type': 'text/javascript' }).end(files.get(path))
-        return true
-      }
-      if (!path.startsWith('/kvtiny-7m/') || normalize(path).includes('..')) return false
-      const file = join(modelFolder, path.slice('/kvtiny-7m/'.length))
-      if (existsSync(file)) res.writeHead(200).end(readFileSync(file))
-      else res.writeHead(404).end()
+      if (!files.has(url.pathname)) return model(url, res)
+      res.writeHead(200, { 'content-type': 'text/javascript' }).end(files.get(url.pathname))
       return true
     },
   })

@@ -42,6 +42,18 @@ export declare function servePage(options?: {
 }): Promise<{ url: string; close: () => void }>
 
 /**
+ * A `route` for {@link servePage} that answers the paths under `prefix` with the files of `folder` (404
+ * where there is none; paths with `..` are not answered).
+ *
+ * @example
+ * const route = folderRoute('/model/', fileURLToPath(new URL('.', kvtinyFiles.config)))
+ */
+export declare function folderRoute(
+  prefix: string,
+  folder: string,
+): (url: URL, res: ServerResponse) => boolean
+
+/**
  * Serves the bundle, opens it in headless Chromium, waits until the page sets `globalThis.__kvResult`
  * and returns that value.
  *

@@ -1,6 +1,7 @@
 // Runs in a real browser for the test files and the consumer check.
-import { existsSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { createServer } from 'node:http'
+import { join, normalize } from 'node:path'
 import { noteSkip } from './skip.js'
 
 /** Debian's Chromium (`apt-get install -y chromium`); `.ci/run` installs it. */
@@ -60,6 +61,17 @@ export async function servePage(options = {}) {
   })
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve))
   return { url: `http://127.0.0.1:${server.address().port}/`, close: () => server.close() }
+}
+
+export function folderRoute(prefix, folder) {
+  return (url, res) => {
+    const path = url.pathname
+    if (!path.startsWith(prefix) || normalize(path).includes('..')) return false
+    const file = join(folder, path.slice(prefix.length))
+    if (existsSync(file)) res.writeHead(200).end(readFileSync(file))
+    else res.writeHead(404).end()
+    return true
+  }
 }
 
 export async function runInChromium(bundle, options = {}) {

@@ -1,8 +1,7 @@
-import { existsSync, readFileSync } from 'node:fs'
-import { join } from 'node:path'
+import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { kvtinyFiles } from '@kv/model-kvtiny'
-import { bundleForBrowser, haveChromium, runInChromium } from '@kv/test-support'
+import { bundleForBrowser, folderRoute, haveChromium, runInChromium } from '@kv/test-support'
 import { describe, expect, it } from 'vitest'
 import { type GreedyRun, greedyRun } from './browser/greedy.js'
 import { embeddedModel } from './support.js'
@@ -32,17 +31,10 @@ describe.skipIf(!haveChromium())('@kv/cache + @kv/runtime + every method package
     expect(inputs.filter((path) => path.includes('kernels-webgpu'))).toEqual([])
     expect(bundle).not.toMatch(/\bnode:[a-z]/)
 
-    const folder = fileURLToPath(new URL('.', kvtinyFiles.config))
     const inPage = (await runInChromium(bundle, {
       query: { spec: SPEC, prompt: PROMPT, steps: String(STEPS) },
       // the model's files, as the entry fetches them
-      route: (url, res) => {
-        if (!url.pathname.startsWith('/model/') || url.pathname.includes('..')) return false
-        const path = join(folder, url.pathname.slice('/model/'.length))
-        if (existsSync(path)) res.writeHead(200).end(readFileSync(path))
-        else res.writeHead(404).end()
-        return true
-      },
+      route: folderRoute('/model/', fileURLToPath(new URL('.', kvtinyFiles.config))),
       timeoutMs: 90_000,
     })) as GreedyRun & { error?: string }
     expect(inPage.error).toBeUndefined()

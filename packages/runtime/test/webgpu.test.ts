@@ -44,9 +44,9 @@ afterAll(() => {
 
 /**
  * q kinds on 32-token pages: the kernel shapes of @kv/kernels-webgpu's tests (head dim 64, groups of 32,
- * one vec4 of query heads), so on CI's cold shader cache llvmpipe compiles the q2 kernels once for both
- * files (Mesa's disk cache; the sequencer starts this file after those). The 40-token passage then spans
- * two pages. f16 keeps the default 128-token pages.
+ * one vec4 of query heads), so on CI's cold shader cache llvmpipe compiles the float32 q4 kernel and the
+ * int8 q2 kernel once for both files (Mesa's disk cache; the sequencer starts this file after those). The
+ * 40-token passage then spans two pages. f16 keeps the default 128-token pages.
  */
 const Q_PAGE_TOKENS = 32
 

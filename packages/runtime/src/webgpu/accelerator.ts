@@ -219,8 +219,8 @@ export async function createWebGpuAccelerator(
         }),
       )
     }
-    // probes the device's subgroups once (the int8 kernel's shuffles, and the float kernels' reductions
-    // where asked for); without it every kernel would take the workgroup trees
+    // probes the device's subgroups once (the int8 kernel's shuffles, the float32 q kernels' reductions);
+    // without it every kernel would take the workgroup trees
     await Promise.all(layers.map((attention) => attention.prepare()))
   } catch (error) {
     for (const attention of layers) attention.destroy()
